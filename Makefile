@@ -1,0 +1,44 @@
+# Casusbank: `make run` to start it, `make test` to test it. Nothing else is needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+
+.PHONY: run dev test install prepare clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Stamp files: pip runs again only when a requirements file changes.
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
+	$(BIN)/pip install --disable-pip-version-check --quiet -r requirements-test.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Database schema, seed content and search index; each step does nothing when up to date.
+prepare: install
+	$(FLASK) db upgrade
+	$(FLASK) content import
+	$(FLASK) search sync
+
+# gunicorn (2 workers) and the indexer on http://127.0.0.1:5000; Ctrl-C stops both.
+run: prepare
+	$(FLASK) serve
+
+# Flask's debug server with reloading, and the indexer beside it.
+dev: prepare
+	$(FLASK) search worker & indexer=$$!; trap 'kill $$indexer' EXIT INT TERM; \
+	$(FLASK) run --debug
+
+# The whole suite, warnings as errors (see pyproject.toml). Exit code 5 means no tests.
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest; status=$$?; \
+	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
+
+clean:
+	rm -rf $(VENV) instance search_index/CURRENT search_index/v-*

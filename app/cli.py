@@ -1,0 +1,135 @@
+"""`flask …` commands: accounts, content, the search index, and serving it all."""
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from app.models import SiteRole
+from app.services import indexing
+from app.services.accounts import create_user
+from app.services.content_import import ContentInvalid, import_content
+from app.services.validation import ValidationFailed
+
+user_cli = AppGroup("user", help="Manage local accounts.")
+content_cli = AppGroup("content", help="Import the seed content.")
+search_cli = AppGroup("search", help="Keep the search index in step with the database.")
+
+
+@user_cli.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name, shown on the site.")
+@click.option("--role", "site_role", type=click.Choice([r.value for r in SiteRole]),
+              default=SiteRole.PARTICIPANT.value, show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for (twice, not echoed) when left out.")
+@click.option("--group", "groups", multiple=True, help="Slug of a learning group; repeatable.")
+def create_user_command(email, name, site_role, password, groups):
+    """Create an account that can sign in at /inloggen."""
+    try:
+        user = create_user(email, name, password, site_role, list(groups))
+    except ValidationFailed as failure:
+        raise click.ClickException(
+            "; ".join(f"{field} {error}" for field, error in failure.errors.items())) from None
+    click.echo(f"created {user.site_role} {user.email} (id {user.id})")
+
+
+@content_cli.command("import")
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+def import_command(directory):
+    """Import DIRECTORY (default: CONTENT_DIR); all or nothing, unchanged files skipped."""
+    try:
+        report = import_content(directory or current_app.config["CONTENT_DIR"])
+    except ContentInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.ClickException(
+            f"{len(invalid.problems)} problem(s); nothing was imported") from None
+    click.echo(report.summary() if report.changed else f"nothing changed ({report.summary()})")
+
+
+@search_cli.command("sync")
+def sync_command():
+    """Apply the change log to the index once (builds the index first if it is missing)."""
+    applied = indexing.sync(indexing.search_index(), current_app.config["INDEXER_BATCH_SIZE"])
+    click.echo(f"applied {applied} change(s); index is up to date")
+
+
+@search_cli.command("rebuild")
+@click.option("--procs", default=1, show_default=True, help="Writer processes.")
+def rebuild_command(procs):
+    """Build a fresh index aside and swap it in; edits made meanwhile are replayed."""
+    started = time.perf_counter()
+    index = indexing.search_index()
+    version = indexing.rebuild(index, procs=procs)
+    applied = indexing.sync(index)
+    click.echo(f"rebuilt {version} in {time.perf_counter() - started:.1f} s; "
+               f"then applied {applied} change(s)")
+
+
+@search_cli.command("status")
+def status_command():
+    """Documents in the database and the index, the backlog, and the index size."""
+    facts = indexing.status(indexing.search_index())
+    click.echo(f"index usable:        {'yes' if facts.usable else 'no'}")
+    click.echo(f"items in database:   {facts.database_items}")
+    click.echo(f"documents in index:  {facts.index_documents}")
+    click.echo(f"last change id:      {facts.last_change}")
+    click.echo(f"applied through id:  {facts.applied_through}")
+    click.echo(f"backlog:             {facts.backlog} change(s)")
+    click.echo(f"index size:          {facts.size_bytes} bytes")
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+
+@search_cli.command("worker")
+def worker_command():
+    """Follow the change log and keep the index current: the index's only writer."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s indexer %(message)s")
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    settings = indexing.WorkerSettings(
+        poll_seconds=current_app.config["INDEXER_POLL_SECONDS"],
+        batch_size=current_app.config["INDEXER_BATCH_SIZE"],
+    )
+    click.echo("indexer running; Ctrl-C stops it")
+    indexing.run_worker(indexing.search_index(), settings, stop)
+
+
+@click.command("serve")
+@click.option("--bind", help="host:port (default: SERVE_BIND).")
+@click.option("--workers", type=int, help="gunicorn workers (default: SERVE_WORKERS).")
+def serve_command(bind, workers):
+    """Run gunicorn and the indexer together; Ctrl-C stops both."""
+    config = current_app.config
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "search", "worker"]),
+        subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers",
+                          str(workers or config["SERVE_WORKERS"]), "--bind",
+                          bind or config["SERVE_BIND"], "app:create_app()"]),
+    ]
+    stop = threading.Event()
+    _stop_on_signals(stop)
+    while not stop.is_set() and all(p.poll() is None for p in processes):
+        stop.wait(0.5)
+    for process in processes:
+        if process.poll() is None:
+            process.terminate()
+    codes = [process.wait() for process in processes]
+    if not stop.is_set():
+        raise click.ClickException(f"a process stopped unexpectedly (exit codes {codes})")
+
+
+def register_commands(app: Flask) -> None:
+    for command in (user_cli, content_cli, search_cli, serve_command):
+        app.cli.add_command(command)

@@ -1,0 +1,86 @@
+"""Every setting, read from the environment once at start-up; each has one comment.
+
+Relative paths are taken from the project folder (the one holding `app/`), so that
+`make run` works from any working directory.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+SECRET_KEY_FILE = "secret_key"
+
+
+def _path(value: str) -> str:
+    path = Path(value)
+    return str(path if path.is_absolute() else PROJECT_DIR / path)
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dict:
+    default_db = f"sqlite:///{Path(instance_path) / 'casusbank.sqlite'}"
+    return {
+        # Any SQLAlchemy URL; a SQLite file in the instance folder when unset.
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
+        # The Whoosh index folder; each node of a cluster has its own.
+        "SEARCH_INDEX_DIR": _path(env.get("SEARCH_INDEX_DIR", "search_index")),
+        # Where `flask content import` reads from when no folder is given.
+        "CONTENT_DIR": _path(env.get("CONTENT_DIR", "content")),
+        # Signs sessions and CSRF tokens; generated once into the instance folder when unset.
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        # Requests larger than this many bytes are refused with 413 before they are read.
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", 1_000_000)),
+        # How passwords are hashed (werkzeug's notation); slower is safer.
+        "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
+        # Send the session cookie over HTTPS only; set to 1 behind TLS.
+        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE", "0")),
+        # Seconds the indexer sleeps when the change log has nothing new.
+        "INDEXER_POLL_SECONDS": float(env.get("INDEXER_POLL_SECONDS", 0.5)),
+        # Change-log rows the indexer applies per Whoosh commit.
+        "INDEXER_BATCH_SIZE": int(env.get("INDEXER_BATCH_SIZE", 500)),
+        # Address and number of gunicorn workers for `flask serve` (and so `make run`).
+        "SERVE_BIND": env.get("SERVE_BIND", "127.0.0.1:5000"),
+        "SERVE_WORKERS": int(env.get("SERVE_WORKERS", 2)),
+        # Fixed, not configurable: cookies are not readable by scripts and not sent cross-site.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+    }
+
+
+def _instance_secret_key(instance_path: str) -> str:
+    """A random key made on first start and kept, so sessions survive a restart.
+
+    Written aside and hard-linked into place, so that two workers starting at once
+    both end up reading the one complete key.
+    """
+    key_file = Path(instance_path) / SECRET_KEY_FILE
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = key_file.with_name(f"{SECRET_KEY_FILE}.{os.getpid()}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_hex(32))
+        try:
+            os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return key_file.read_text().strip()
+
+
+def configure(app: Flask, overrides: Mapping | None = None) -> None:
+    """Environment first, then `overrides` (tests pass theirs to create_app)."""
+    app.config.update(settings_from_environment(os.environ, app.instance_path))
+    app.config.update(overrides or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret_key(app.instance_path)

@@ -1,0 +1,54 @@
+"""The four government roles and the editable vocabularies (domains, phases, …)."""
+from __future__ import annotations
+
+from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.models.base import Base
+
+
+class Role(Base):
+    """A quadrant of the NSOB model. The id is stable; every word shown is content."""
+
+    __tablename__ = "roles"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    label_en: Mapped[str] = mapped_column(String(120), default="")
+    short: Mapped[str] = mapped_column(String(300), default="")
+    short_en: Mapped[str] = mapped_column(String(300), default="")
+    paradigm: Mapped[str] = mapped_column(String(120), default="")
+    # Where the quadrant sits: "<boven|onder>-<links|rechts>", named after the axes.
+    position: Mapped[str] = mapped_column(String(20))
+    order: Mapped[int] = mapped_column(Integer, default=0)
+    behaviours: Mapped[list[str]] = mapped_column(JSON, default=list)
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+    @property
+    def row(self) -> str:
+        return self.position.split("-")[0]
+
+    @property
+    def column(self) -> str:
+        return self.position.split("-")[1]
+
+    def __repr__(self) -> str:
+        return f"<Role {self.id}>"
+
+
+class Term(Base):
+    """One entry of an editable list; items refer to it so that a rename is one row."""
+
+    __tablename__ = "terms"
+    __table_args__ = (UniqueConstraint("kind", "slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    slug: Mapped[str] = mapped_column(String(80))
+    label: Mapped[str] = mapped_column(String(200))
+    label_en: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __repr__(self) -> str:
+        return f"<Term {self.kind}:{self.slug}>"

@@ -1,0 +1,119 @@
+"""Markdown in, safe HTML and plain text out.
+
+The only module that imports markdown and bleach, so that replacing bleach (6.4 is its
+final release) by a successor such as nh3 is a change to this file alone. Python-Markdown
+passes raw HTML straight through, so sanitising is always the last step.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import partial
+from html.parser import HTMLParser
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
+
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
+    "h4", "h5", "h6", "hr", "li", "ol", "p", "pre", "strong", "sub", "sup", "table",
+    "tbody", "td", "th", "thead", "tr", "ul",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title", "rel"], "abbr": ["title"], "th": ["align"],
+                      "td": ["align"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener"
+BLOCK_TAGS = frozenset({"p", "li", "tr", "dt", "dd", "h2", "h3", "h4", "h5", "h6", "pre",
+                        "blockquote", "br", "hr", "table"})
+CELL_TAGS = frozenset({"td", "th"})
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: str
+    text: str
+
+
+class _DemoteHeadings(Treeprocessor):
+    """The page title is the only h1; a `#` heading in a body becomes an h2, and so on."""
+
+    def run(self, root):
+        for element in root.iter():
+            match = re.fullmatch(r"h([1-6])", element.tag)
+            if match:
+                element.tag = f"h{min(int(match.group(1)) + 1, 6)}"
+
+
+class _DemoteHeadingsExtension(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_DemoteHeadings(md), "demote_headings", 5)
+
+
+def _set_link_rel(attrs, new=False):
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_cleaner = bleach.sanitizer.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+    filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"})],
+)
+
+
+def _markdown_to_html(source: str) -> str:
+    converter = markdown.Markdown(
+        extensions=["tables", "fenced_code", "sane_lists", "def_list", "abbr",
+                    _DemoteHeadingsExtension()],
+        extension_configs={"tables": {"use_align_attribute": True}},
+    )
+    return converter.convert(source)
+
+
+class _TextExtractor(HTMLParser):
+    """Line breaks come from block ends only; a newline in the source is just a space,
+    as a browser shows it, except inside <pre>."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.in_pre = 0
+
+    def handle_data(self, data):
+        self.parts.append(data if self.in_pre else data.replace("\n", " "))
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "pre":
+            self.in_pre += 1
+
+    def handle_endtag(self, tag):
+        if tag == "pre":
+            self.in_pre = max(self.in_pre - 1, 0)
+        if tag in BLOCK_TAGS:
+            self.parts.append("\n")
+        elif tag in CELL_TAGS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_endtag(tag)
+
+
+def html_to_text(html: str) -> str:
+    """Readable plain text for the index and excerpts: block ends become line breaks."""
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    text = "".join(extractor.parts)
+    lines = (re.sub(r"[ \t\r\f\v]+", " ", line).strip() for line in text.split("\n"))
+    return "\n".join(line for line in lines if line)
+
+
+def render_markdown(source: str) -> Rendered:
+    html = _cleaner.clean(_markdown_to_html(source))
+    return Rendered(html=html, text=html_to_text(html))

@@ -1,0 +1,157 @@
+"""The index on disk: versions, the pointer to the current one, and its progress mark.
+
+Layout under the index folder:
+
+    CURRENT                 the name of the version readers should use (replaced atomically)
+    v-<ns>-<pid>/           a complete Whoosh index (names sort by creation time)
+        progress.json       {"schema": n, "applied_through": change-log id}
+
+A rebuild writes a new version beside the old one and only then replaces CURRENT, so
+readers never see a half-built index. The progress mark lives inside the version it
+describes: a fresh or rebuilt index carries its own mark, and deleting the folder
+resets it with it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh.index import LockError
+
+from app.search.schema import SCHEMA_VERSION, build_schema
+
+POINTER = "CURRENT"
+PROGRESS = "progress.json"
+VERSIONS_KEPT = 2  # the current one and the one before, which open searchers may still read
+
+
+class IndexMissing(RuntimeError):
+    """There is no usable index yet: build one with `flask search rebuild`."""
+
+
+# Raised by `apply` when another process holds the write lock past the timeout.
+IndexBusy = LockError
+
+
+def _cancel_quietly(writer) -> None:
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - already failing; the original error is what matters
+        pass
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    draft = path.with_name(f".{path.name}.{os.getpid()}")
+    draft.write_text(text, encoding="utf-8")
+    os.replace(draft, path)
+
+
+class SearchIndex:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+
+    # -- where things are -------------------------------------------------------------
+
+    def current_version(self) -> str | None:
+        try:
+            name = (self.root / POINTER).read_text(encoding="utf-8").strip()
+        except FileNotFoundError:
+            return None
+        return name if name and (self.root / name / PROGRESS).exists() else None
+
+    def _current_dir(self) -> Path:
+        name = self.current_version()
+        if name is None:
+            raise IndexMissing(str(self.root))
+        return self.root / name
+
+    def progress(self) -> dict:
+        """{"schema": …, "applied_through": …} of the current version."""
+        return json.loads((self._current_dir() / PROGRESS).read_text(encoding="utf-8"))
+
+    def is_usable(self) -> bool:
+        """True when a current version exists and was built with this code's schema."""
+        try:
+            return self.progress()["schema"] == SCHEMA_VERSION
+        except (IndexMissing, FileNotFoundError, ValueError, KeyError):
+            return False
+
+    def applied_through(self) -> int:
+        return self.progress()["applied_through"]
+
+    def open(self, version: str | None = None):
+        folder = self.root / version if version else self._current_dir()
+        return whoosh_index.open_dir(str(folder))
+
+    # -- writing ----------------------------------------------------------------------
+
+    def apply(self, upserts: Iterable[dict], deletes: Iterable[str], through: int,
+              timeout: float = 30.0) -> None:
+        """Write one batch, commit it, and only then move the progress mark to `through`.
+
+        Raises IndexBusy when another writer holds the index for `timeout` seconds.
+        """
+        folder = self._current_dir()
+        writer = whoosh_index.open_dir(str(folder)).writer(timeout=timeout, compound=False)
+        try:
+            for key in deletes:
+                writer.delete_by_term("key", key)
+            for document in upserts:
+                writer.update_document(**document)
+            writer.commit()
+        except BaseException:
+            _cancel_quietly(writer)  # free the lock and the files; the batch is replayed later
+            raise
+        self._mark(folder, through)
+
+    def _mark(self, folder: Path, through: int) -> None:
+        progress_file = folder / PROGRESS
+        current = json.loads(progress_file.read_text(encoding="utf-8"))
+        if through > current["applied_through"]:
+            current["applied_through"] = through
+            _write_atomically(progress_file, json.dumps(current))
+
+    def rebuild(self, documents: Iterable[dict], through: int, procs: int = 1) -> str:
+        """Build a complete new version aside, then make it current in one rename."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        name = f"v-{time.time_ns():020d}-{os.getpid()}"
+        folder = self.root / name
+        folder.mkdir()
+        ix = whoosh_index.create_in(str(folder), build_schema())
+        options = {"procs": procs, "multisegment": True} if procs > 1 else {}
+        writer = ix.writer(compound=False, **options)
+        try:
+            for document in documents:
+                writer.add_document(**document)
+            writer.commit()
+        except BaseException:
+            _cancel_quietly(writer)
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        _write_atomically(folder / PROGRESS,
+                          json.dumps({"schema": SCHEMA_VERSION, "applied_through": through}))
+        _write_atomically(self.root / POINTER, name)
+        self._remove_old_versions()
+        return name
+
+    def _remove_old_versions(self) -> None:
+        """Keep the current version and the one before; leave newer (still building) ones."""
+        current = self.current_version()
+        older = sorted(path for path in self.root.glob("v-*") if path.name < (current or ""))
+        for folder in older[:-(VERSIONS_KEPT - 1)]:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    # -- facts for `flask search status` ----------------------------------------------
+
+    def document_count(self) -> int:
+        ix = self.open()
+        with ix.searcher() as searcher:
+            return searcher.doc_count()
+
+    def size_bytes(self) -> int:
+        return sum(path.stat().st_size for path in self._current_dir().iterdir())

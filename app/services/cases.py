@@ -1,0 +1,164 @@
+"""Cases: reading them within the permission rules, and submitting new ones."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.extensions import db
+from app.models import Case, LearningGroup, Reflection, Role, Status, Term, TermKind, Visibility
+from app.models import utcnow
+from app.rendering import render_markdown
+from app.services import catalog
+from app.services.permissions import can_submit, can_view, visible_condition
+from app.services.validation import Checker, slugify
+
+LIMITS = {"title": 200, "summary": 500, "body": 100_000, "organisation": 200,
+          "dilemma": 2_000}
+PAGE_SIZE = 20
+SLUG_ATTEMPTS = 50
+RESERVED_SLUGS = {"nieuw"}  # path segments under /casussen/ that are pages of their own
+
+
+@dataclass
+class CaseInput:
+    """A case as submitted, before checking: every value is what the user sent."""
+
+    title: str = ""
+    summary: str = ""
+    body: str = ""
+    roles: list[str] = field(default_factory=list)
+    dominant_role: str = ""
+    policy_domain: str = ""
+    organisation: str = ""
+    phase: str = ""
+    scale: str = ""
+    stakeholder_types: list[str] = field(default_factory=list)
+    learning_groups: list[str] = field(default_factory=list)
+    subthemes: list[str] = field(default_factory=list)
+    year_start: str | int | None = ""
+    year_end: str | int | None = ""
+    dilemma: str = ""
+    visibility: str = Visibility.INTERNAL.value
+
+
+def _check_taxonomy(check: Checker, data: CaseInput) -> dict:
+    roles = check.choices("roles", data.roles, catalog.roles_by_id(), minimum=1)
+    dominant = check.choice("dominant_role", data.dominant_role, catalog.roles_by_id())
+    if dominant and roles and dominant not in roles:
+        check.fail("dominant_role", "not_among", other="roles")
+    groups = check.choices("learning_groups", data.learning_groups, catalog.groups_by_slug())
+    themes = check.choices("subthemes", data.subthemes, catalog.subthemes_by_slug())
+    if any(theme.group not in groups for theme in themes):
+        check.fail("subthemes", "not_among", other="learning_groups")
+    return {
+        "roles": roles,
+        "dominant_role": dominant,
+        "groups": groups,
+        "subthemes": themes,
+        "policy_domain": check.choice("policy_domain", data.policy_domain,
+                                      catalog.terms_by_slug(TermKind.POLICY_DOMAIN),
+                                      required=True),
+        "phase": check.choice("phase", data.phase, catalog.terms_by_slug(TermKind.PHASE)),
+        "scale": check.choice("scale", data.scale, catalog.terms_by_slug(TermKind.SCALE)),
+        "stakeholder_types": check.choices(
+            "stakeholder_types", data.stakeholder_types,
+            catalog.terms_by_slug(TermKind.STAKEHOLDER_TYPE)),
+    }
+
+
+def check_case(data: CaseInput) -> dict:
+    """All problems at once (ValidationFailed), or the cleaned values keyed by attribute."""
+    check = Checker()
+    values = {
+        name: check.text(name, getattr(data, name), required=name in {"title", "summary", "body"},
+                         max_length=limit)
+        for name, limit in LIMITS.items()
+    }
+    values.update(_check_taxonomy(check, data))
+    values["year_start"] = check.year("year_start", data.year_start)
+    values["year_end"] = check.year("year_end", data.year_end)
+    if values["year_start"] and values["year_end"] and values["year_end"] < values["year_start"]:
+        check.fail("year_end", "before_start")
+    values["visibility"] = check.choice("visibility", data.visibility,
+                                        {v.value: v.value for v in Visibility}, required=True)
+    if values["visibility"] == Visibility.GROUP and not values["groups"]:
+        check.fail("learning_groups", "required_for_group_visibility")
+    check.done()
+    return values
+
+
+def fill_case(case: Case, values: dict) -> None:
+    """Copy checked values onto `case`, rendering the Markdown body once, here."""
+    values = dict(values)
+    case.body_md = values.pop("body")
+    rendered = render_markdown(case.body_md)
+    case.body_html, case.body_text = rendered.html, rendered.text
+    for name, value in values.items():
+        setattr(case, name, value)
+
+
+def _free_slug(title: str) -> str:
+    base = slugify(title)
+    taken = set(db.session.scalars(
+        select(Case.slug).where((Case.slug == base) | Case.slug.like(f"{base}-%"))
+    ))
+    candidates = [base, *(f"{base}-{n}" for n in range(2, 2 + SLUG_ATTEMPTS))]
+    return next(slug for slug in candidates if slug not in taken | RESERVED_SLUGS)
+
+
+def submit_case(user, data: CaseInput) -> Case:
+    """Check, store and publish a case by `user` in one transaction (with its change log).
+
+    Until the editorial workflow exists a submitted case is published at once, within
+    the visibility its author chose.
+    """
+    if not can_submit(user):
+        raise PermissionError("sign in to submit a case")
+    values = check_case(data)
+    for _attempt in range(3):  # another process may take the same slug between check and insert
+        case = Case(owner_id=user.id, status=Status.PUBLISHED, published_at=utcnow())
+        fill_case(case, values)
+        case.slug = _free_slug(case.title)
+        db.session.add(case)
+        try:
+            db.session.commit()
+            return case
+        except IntegrityError:
+            db.session.rollback()
+    raise RuntimeError("could not find a free slug")
+
+
+def get_visible_case(user, slug: str) -> Case | None:
+    """The case, or None when it does not exist or `user` may not see it (same answer)."""
+    case = db.session.scalar(select(Case).where(Case.slug == slug))
+    return case if case is not None and can_view(user, case) else None
+
+
+def visible_cases(user):
+    """A SELECT of the cases `user` may see, newest first, to filter further."""
+    return (select(Case).where(visible_condition(user, Case))
+            .order_by(Case.published_at.desc().nulls_last(), Case.id.desc()))
+
+
+def list_cases(user, *, role: Role | None = None, domain: Term | None = None,
+               group: LearningGroup | None = None, page: int = 1):
+    statement = visible_cases(user)
+    if role is not None:
+        statement = statement.where(Case.roles.any(Role.id == role.id))
+    if domain is not None:
+        statement = statement.where(Case.policy_domain_id == domain.id)
+    if group is not None:
+        statement = statement.where(Case.groups.any(LearningGroup.id == group.id))
+    return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
+
+
+def newest_cases(user, limit: int = 6) -> list[Case]:
+    return list(db.session.scalars(
+        visible_cases(user).where(Case.status == Status.PUBLISHED).limit(limit)
+    ))
+
+
+def visible_reflections(user, case: Case) -> list[Reflection]:
+    return [reflection for reflection in case.reflections if can_view(user, reflection)]

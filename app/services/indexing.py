@@ -1,0 +1,159 @@
+"""Keeps the search index in step with the database by following the change log.
+
+The indexer is the only writer of the index. It reads change-log rows after the index's
+progress mark, loads each named item's *current* state (so replaying a row twice does no
+harm), writes the batch, commits it, and only then moves the mark. A crash anywhere
+loses nothing: the rows are still there and the next run applies them.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Case, ChangeLog, ItemMixin, Reflection
+from app.search import IndexMissing, SearchIndex
+
+log = logging.getLogger(__name__)
+MODELS: dict[str, type[ItemMixin]] = {"case": Case, "reflection": Reflection}
+
+
+def search_index() -> SearchIndex:
+    return current_app.extensions["casusbank.search_index"]
+
+
+def document_for(item: ItemMixin) -> dict:
+    """The search document of a case or reflection: text, roles and the access values."""
+    if isinstance(item, Case):
+        text = {"title": item.title, "summary": item.summary,
+                "body": "\n".join(filter(None, [item.body_text, item.dilemma]))}
+        ref = item.slug
+    else:
+        prompts = [text for _name, text in item.prompts()]
+        text = {"title": item.title, "summary": prompts[0] if prompts else "",
+                "body": "\n".join(filter(None, [*prompts[1:], item.switch_note]))}
+        ref = str(item.id)
+    access = {field: ",".join(sorted(values)) for field, values in item.access_values().items()}
+    return {"key": item.search_key, "kind": item.search_kind, "ref": ref,
+            "roles": ",".join(item.role_ids), "updated": item.updated_at, **text, **access}
+
+
+def _documents_for(keys: set[tuple[str, int]]) -> tuple[list[dict], list[str]]:
+    """Upserts for the items that exist, deletes for those that no longer do."""
+    upserts, deletes = [], []
+    for kind, model in MODELS.items():
+        ids = {item_id for entity, item_id in keys if entity == kind}
+        found = {item.id: item for item in
+                 db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+        upserts += [document_for(item) for item in found.values()]
+        deletes += [f"{kind}:{item_id}" for item_id in ids - found.keys()]
+    return upserts, deletes
+
+
+def apply_changes(index: SearchIndex, batch_size: int = 500) -> int:
+    """Apply one batch of the change log; returns how many rows it covered (0: up to date)."""
+    rows = db.session.execute(
+        select(ChangeLog.id, ChangeLog.entity, ChangeLog.entity_id)
+        .where(ChangeLog.id > index.applied_through())
+        .order_by(ChangeLog.id).limit(batch_size)
+    ).all()
+    if rows:
+        upserts, deletes = _documents_for({(row.entity, row.entity_id) for row in rows})
+        index.apply(upserts, deletes, through=rows[-1].id)
+    db.session.rollback()  # end the read transaction, so the next batch sees new commits
+    return len(rows)
+
+
+def _all_documents() -> Iterator[dict]:
+    for model in MODELS.values():
+        for item in db.session.scalars(select(model).order_by(model.id)):
+            yield document_for(item)
+
+
+def last_change_id() -> int:
+    return db.session.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)))
+
+
+def rebuild(index: SearchIndex, procs: int = 1) -> str:
+    """A complete new index from the database, swapped in when done.
+
+    The mark is read before the items: anything changed meanwhile has a higher change id
+    and is replayed by the indexer onto the new index (harmless if already in it).
+    """
+    through = last_change_id()
+    version = index.rebuild(_all_documents(), through=through, procs=procs)
+    db.session.rollback()
+    return version
+
+
+def sync(index: SearchIndex, batch_size: int = 500) -> int:
+    """Apply the change log as it stands now; build the index first when it is missing or
+    outdated. Returns the number of change-log rows applied."""
+    if not index.is_usable():
+        rebuild(index)
+    target, applied = last_change_id(), 0
+    while index.applied_through() < target:
+        before = index.applied_through()
+        applied += apply_changes(index, batch_size)
+        if index.applied_through() <= before:
+            raise RuntimeError("the index's progress mark did not advance")
+    return applied
+
+
+@dataclass
+class WorkerSettings:
+    poll_seconds: float = 0.5
+    batch_size: int = 500
+    longest_pause_seconds: float = 30.0
+
+
+def run_worker(index: SearchIndex, settings: WorkerSettings, stop: threading.Event) -> None:
+    """Follow the change log until `stop` is set.
+
+    A failed round (index locked by a rebuild, database busy, a bug) is logged and
+    retried with a growing pause; the rows wait in the log meanwhile, so nothing is lost
+    and the web keeps serving the last good index.
+    """
+    pause = settings.poll_seconds
+    while not stop.is_set():
+        try:
+            applied = sync(index, settings.batch_size)
+        except Exception:  # noqa: BLE001 - a daemon must outlive one bad round
+            db.session.rollback()
+            log.exception("indexing failed; retrying in %.1f s", pause)
+            stop.wait(pause)
+            pause = min(pause * 2, settings.longest_pause_seconds)
+            continue
+        pause = settings.poll_seconds
+        if not applied:
+            stop.wait(settings.poll_seconds)
+
+
+@dataclass
+class IndexStatus:
+    usable: bool
+    database_items: int
+    index_documents: int | None
+    applied_through: int | None
+    last_change: int
+    size_bytes: int | None
+
+    @property
+    def backlog(self) -> int:
+        return self.last_change - (self.applied_through or 0)
+
+
+def status(index: SearchIndex) -> IndexStatus:
+    items = sum(db.session.scalar(select(func.count()).select_from(model))
+                for model in MODELS.values())
+    usable = index.is_usable()
+    try:
+        facts = (index.document_count(), index.applied_through(), index.size_bytes())
+    except (IndexMissing, FileNotFoundError):
+        facts = (None, None, None)
+    return IndexStatus(usable, items, facts[0], facts[1], last_change_id(), facts[2])

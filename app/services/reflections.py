@@ -1,0 +1,141 @@
+"""Reflections: reading them within the permission rules, and submitting new ones."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import PROMPT_FIELDS, Case, Reflection, Status, TermKind, Visibility, utcnow
+from app.services import catalog
+from app.services.permissions import can_submit, can_view, visible_condition
+from app.services.validation import Checker
+
+LIMITS = {"title": 200, **{name: 5_000 for name in PROMPT_FIELDS}, "switch_note": 2_000}
+REQUIRED = {"title", "situation", "intention"}
+PAGE_SIZE = 20
+# The prompts as participants know them from the programme; also the section headings
+# of a reflection file in content/reflections/.
+PROMPT_HEADINGS = {
+    "situation": "Situatie",
+    "looking_back": "Terugblik",
+    "dilemma": "Kern en dilemma",
+    "quality_pitfall": "Kwaliteit en valkuil",
+    "alternatives": "Alternatieven",
+    "intention": "Voornemen",
+    "lesson": "Les voor de leergroep",
+}
+
+
+@dataclass
+class ReflectionInput:
+    """A reflection as submitted, before checking."""
+
+    title: str = ""
+    case: str = ""  # the slug of the case it reflects on, if any
+    context: str = ""
+    learning_group: str = ""
+    occurred_on: str = ""
+    situation: str = ""
+    looking_back: str = ""
+    dilemma: str = ""
+    quality_pitfall: str = ""
+    alternatives: str = ""
+    intention: str = ""
+    lesson: str = ""
+    roles_acted: list[str] = field(default_factory=list)
+    roles_asked: list[str] = field(default_factory=list)
+    switch_from: str = ""
+    switch_to: str = ""
+    switch_note: str = ""
+    visibility: str = Visibility.GROUP.value
+
+
+def _check_case(check: Checker, user, slug: str, any_case: bool) -> Case | None:
+    """Only a case the author can see may be reflected on; others look nonexistent."""
+    slug = (slug or "").strip()
+    if not slug:
+        return None
+    case = db.session.scalar(select(Case).where(Case.slug == slug))
+    if case is None or not (any_case or can_view(user, case)):
+        check.fail("case", "unknown", value=slug)
+        return None
+    return case
+
+
+def _check_roles(check: Checker, data: ReflectionInput) -> dict:
+    roles = catalog.roles_by_id()
+    switch_from = check.choice("switch_from", data.switch_from, roles)
+    switch_to = check.choice("switch_to", data.switch_to, roles)
+    if bool(switch_from) != bool(switch_to):
+        check.fail("switch_to" if switch_from else "switch_from", "switch_incomplete")
+    elif switch_from and switch_from is switch_to:
+        check.fail("switch_to", "switch_same")
+    return {
+        "roles_acted": check.choices("roles_acted", data.roles_acted, roles, minimum=1),
+        "roles_asked": check.choices("roles_asked", data.roles_asked, roles),
+        "switch_from": switch_from,
+        "switch_to": switch_to,
+    }
+
+
+def check_reflection(user, data: ReflectionInput, *, any_case: bool = False) -> dict:
+    """All problems at once (ValidationFailed), or the cleaned values keyed by attribute.
+
+    `any_case` lets the content import refer to cases whatever their visibility.
+    """
+    check = Checker()
+    values = {
+        name: check.text(name, getattr(data, name), required=name in REQUIRED,
+                         max_length=limit)
+        for name, limit in LIMITS.items()
+    }
+    values.update(_check_roles(check, data))
+    values["case"] = _check_case(check, user, data.case, any_case)
+    values["context"] = check.choice("context", data.context,
+                                     catalog.terms_by_slug(TermKind.REFLECTION_CONTEXT))
+    values["group"] = check.choice("learning_group", data.learning_group,
+                                   catalog.groups_by_slug())
+    values["occurred_on"] = check.date("occurred_on", data.occurred_on)
+    values["visibility"] = check.choice("visibility", data.visibility,
+                                        {v.value: v.value for v in Visibility}, required=True)
+    if values["visibility"] == Visibility.GROUP and not values["group"]:
+        check.fail("learning_group", "required_for_group_visibility")
+    check.done()
+    return values
+
+
+def fill_reflection(reflection: Reflection, values: dict) -> None:
+    for name, value in values.items():
+        setattr(reflection, name, value)
+
+
+def submit_reflection(user, data: ReflectionInput) -> Reflection:
+    """Check, store and publish a reflection by `user` in one transaction.
+
+    Published at once, within the chosen visibility, until the editorial workflow exists.
+    """
+    if not can_submit(user):
+        raise PermissionError("sign in to submit a reflection")
+    values = check_reflection(user, data)
+    reflection = Reflection(owner_id=user.id, status=Status.PUBLISHED, published_at=utcnow())
+    fill_reflection(reflection, values)
+    db.session.add(reflection)
+    db.session.commit()
+    return reflection
+
+
+def get_visible_reflection(user, reflection_id: int) -> Reflection | None:
+    reflection = db.session.get(Reflection, reflection_id)
+    return reflection if reflection is not None and can_view(user, reflection) else None
+
+
+def visible_reflections(user):
+    """A SELECT of the reflections `user` may see, newest first."""
+    return (select(Reflection).where(visible_condition(user, Reflection))
+            .order_by(Reflection.occurred_on.desc().nulls_last(), Reflection.id.desc()))
+
+
+def list_reflections(user, page: int = 1):
+    return db.paginate(visible_reflections(user), page=page, per_page=PAGE_SIZE,
+                       error_out=False)

@@ -1,0 +1,78 @@
+"""Case pages: the list with its filters, one case, and the form for a new one."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.models import TermKind
+from app.services import catalog
+from app.services.cases import (
+    CaseInput,
+    get_visible_case,
+    list_cases,
+    submit_case,
+    visible_reflections,
+)
+from app.services.validation import ValidationFailed
+from app.web.forms import error_messages, input_from_form, options
+
+bp = Blueprint("cases", __name__, url_prefix="/casussen")
+
+
+def _filter(value: str | None, lookup: dict):
+    """A filter from the address; an unknown value is a broken link, so 404 says so."""
+    if not value:
+        return None
+    return lookup.get(value) or abort(404)
+
+
+@bp.get("/")
+def index():
+    roles = catalog.roles_by_id()
+    domains = catalog.terms_by_slug(TermKind.POLICY_DOMAIN)
+    groups = catalog.groups_by_slug()
+    chosen = {
+        "rol": _filter(request.args.get("rol"), roles),
+        "beleidsterrein": _filter(request.args.get("beleidsterrein"), domains),
+        "leergroep": _filter(request.args.get("leergroep"), groups),
+    }
+    page = list_cases(current_user, role=chosen["rol"], domain=chosen["beleidsterrein"],
+                      group=chosen["leergroep"], page=request.args.get("page", 1, type=int))
+    return render_template("cases/index.html", page=page, chosen=chosen,
+                           roles=roles.values(), domains=domains.values(),
+                           groups=groups.values())
+
+
+@bp.get("/<slug>")
+def detail(slug: str):
+    case = get_visible_case(current_user, slug) or abort(404)
+    return render_template("cases/detail.html", case=case,
+                           reflections=visible_reflections(current_user, case))
+
+
+def _form_options() -> dict[str, list[tuple[str, str]]]:
+    return {
+        "roles": options(catalog.roles(), "id", "label"),
+        "domains": options(catalog.terms(TermKind.POLICY_DOMAIN)),
+        "phases": options(catalog.terms(TermKind.PHASE)),
+        "scales": options(catalog.terms(TermKind.SCALE)),
+        "stakeholder_types": options(catalog.terms(TermKind.STAKEHOLDER_TYPE)),
+        "groups": options(catalog.groups(), "slug", "name"),
+    }
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@login_required
+def new():
+    form, errors = CaseInput(), {}
+    if request.method == "POST":
+        form = input_from_form(CaseInput, request.form)
+        try:
+            case = submit_case(current_user, form)
+        except ValidationFailed as failure:
+            errors = error_messages(failure)
+        else:
+            flash("Uw casus is opgeslagen.", "success")
+            return redirect(url_for("cases.detail", slug=case.slug), code=303)
+    return render_template("cases/new.html", form=form, errors=errors, options=_form_options()), (
+        422 if errors else 200)

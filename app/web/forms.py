@@ -1,0 +1,42 @@
+"""Between HTML forms and service inputs: reading fields, wording errors."""
+from __future__ import annotations
+
+from dataclasses import fields
+from urllib.parse import urlsplit
+
+from werkzeug.datastructures import MultiDict
+
+from app.services.validation import ValidationFailed
+from app.web.messages import describe
+
+
+def input_from_form(input_class, form: MultiDict):
+    """Fill a CaseInput/ReflectionInput from a submitted form; lists from repeated fields."""
+    values = {
+        spec.name: form.getlist(spec.name) if spec.default_factory is list
+        else form.get(spec.name, "")
+        for spec in fields(input_class) if spec.name in form or spec.default_factory is list
+    }
+    return input_class(**values)
+
+
+def options(items, value: str = "slug", label: str = "label") -> list[tuple[str, str]]:
+    """(value, label) pairs for a select or a group of checkboxes."""
+    return [(getattr(item, value), getattr(item, label)) for item in items]
+
+
+def error_messages(failure: ValidationFailed) -> dict[str, str]:
+    """Field name to its Dutch message, in the order the service found them."""
+    return {name: describe(name, error) for name, error in failure.errors.items()}
+
+
+def safe_next(target: str | None, fallback: str) -> str:
+    """Only a path on this site: never another host, so a link cannot bounce users away."""
+    if not target:
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target:
+        return fallback
+    return target

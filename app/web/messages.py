@@ -1,0 +1,91 @@
+"""How the interface words things in Dutch (B1): field names, errors and notices."""
+from __future__ import annotations
+
+from app.services.reflections import PROMPT_HEADINGS
+from app.services.validation import FieldError
+
+FIELD_LABELS = {
+    "title": "Titel",
+    "summary": "Samenvatting",
+    "body": "Beschrijving",
+    "roles": "Overheidsrollen",
+    "dominant_role": "Belangrijkste rol",
+    "policy_domain": "Beleidsterrein",
+    "organisation": "Organisatie of directie",
+    "phase": "Fase",
+    "scale": "Schaal",
+    "stakeholder_types": "Soorten belanghebbenden",
+    "learning_groups": "Leergroep",
+    "learning_group": "Leergroep",
+    "subthemes": "Subthema's",
+    "year_start": "Beginjaar",
+    "year_end": "Eindjaar",
+    "dilemma": "Dilemma",
+    "visibility": "Wie mag dit lezen",
+    "case": "Casus",
+    "context": "Waar speelde het",
+    "occurred_on": "Datum",
+    "roles_acted": "Vanuit welke rol handelde u",
+    "roles_asked": "Welke rol vroeg de situatie",
+    "switch_from": "Schakelmoment: van",
+    "switch_to": "Schakelmoment: naar",
+    "switch_note": "Schakelmoment: toelichting",
+    "email": "E-mailadres",
+    "password": "Wachtwoord",
+    **PROMPT_HEADINGS,
+}
+
+# Where a field needs its own sentence instead of the general one.
+SPECIFIC = {
+    ("title", "required"): "Vul een titel in.",
+    ("summary", "required"): "Vul een korte samenvatting in.",
+    ("body", "required"): "Beschrijf de casus.",
+    ("roles", "too_few"): "Kies minstens één overheidsrol.",
+    ("roles_acted", "too_few"): "Kies minstens één rol van waaruit u handelde.",
+    ("policy_domain", "required"): "Kies een beleidsterrein.",
+    ("situation", "required"): "Beschrijf de situatie.",
+    ("intention", "required"): "Schrijf op wat u zich voorneemt.",
+    ("dominant_role", "not_among"): "De belangrijkste rol moet een van de gekozen rollen zijn.",
+    ("subthemes", "not_among"): "Kies alleen subthema's van de gekozen leergroepen.",
+    ("year_end", "before_start"): "Het eindjaar ligt vóór het beginjaar.",
+}
+
+GENERAL = {
+    "required": "Vul ‘{label}’ in.",
+    "too_long": "‘{label}’ is te lang: {actual} tekens. Het mogen er hoogstens {max} zijn.",
+    "too_short": "‘{label}’ is te kort: gebruik minstens {min} tekens.",
+    "too_few": "Kies bij ‘{label}’ minstens {min} mogelijkheid.",
+    "unknown": "Kies bij ‘{label}’ een mogelijkheid uit de lijst.",
+    "not_among": "‘{label}’ past niet bij wat u verder koos.",
+    "control_characters": "‘{label}’ bevat onzichtbare stuurtekens. Haal ze weg.",
+    "invalid_year": "Vul bij ‘{label}’ een jaartal in, bijvoorbeeld 2017.",
+    "before_start": "‘{label}’ ligt vóór het begin.",
+    "invalid_date": "Vul bij ‘{label}’ een datum in, bijvoorbeeld 2017-10-05.",
+    "invalid_email": "Vul een geldig e-mailadres in, bijvoorbeeld naam@minienw.nl.",
+    "taken": "Dit e-mailadres heeft al een account.",
+    "required_for_group_visibility": "Kies een leergroep, of kies wie het anders mag lezen.",
+    "switch_incomplete": "Kies bij het schakelmoment zowel de rol ‘van’ als de rol ‘naar’.",
+    "switch_same": "Kies bij ‘naar’ een andere rol dan bij ‘van’.",
+}
+
+NOTICES = {
+    "query_shortened": "Uw zoekvraag was erg lang. We hebben gezocht op het begin ervan.",
+    "index_not_ready": (
+        "De zoekfunctie wordt op dit moment klaargezet. Probeer het over een minuut opnieuw,"
+        " of blader via de rollen en leergroepen."
+    ),
+}
+
+VISIBILITY_LABELS = {
+    "private": "Alleen ik",
+    "group": "Leden van de leergroep",
+    "internal": "Alle deelnemers (na inloggen)",
+    "public": "Iedereen (openbaar)",
+}
+
+KIND_LABELS = {"case": "Casus", "reflection": "Reflectie"}
+
+
+def describe(field: str, error: FieldError) -> str:
+    template = SPECIFIC.get((field, error.code)) or GENERAL.get(error.code, "Controleer ‘{label}’.")
+    return template.format(label=FIELD_LABELS.get(field, field), **error.params)

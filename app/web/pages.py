@@ -1,0 +1,43 @@
+"""The front page, the role pages and the fixed information pages."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template
+from flask_login import current_user
+
+from app.services import browse, catalog
+from app.services.cases import newest_cases
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    return render_template(
+        "home.html",
+        roles=catalog.roles(),
+        counts=catalog.role_counts(current_user),
+        axes=catalog.quadrant_axes(),
+        newest=newest_cases(current_user),
+    )
+
+
+@bp.get("/rollen")
+def roles():
+    return render_template("roles.html", roles=catalog.roles(),
+                           counts=catalog.role_counts(current_user), axes=catalog.quadrant_axes())
+
+
+@bp.get("/rollen/<role_id>")
+def role(role_id: str):
+    role = catalog.role(role_id) or abort(404)
+    return render_template("role.html", overview=browse.role_overview(current_user, role))
+
+
+@bp.get("/toegankelijkheid")
+def accessibility():
+    return render_template("pages/accessibility.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("pages/privacy.html")

@@ -1,0 +1,59 @@
+"""Reflection pages: one reflection, the list, and the form for a new one."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from app.models import TermKind
+from app.services import catalog
+from app.services.cases import get_visible_case
+from app.services.reflections import (
+    ReflectionInput,
+    get_visible_reflection,
+    list_reflections,
+    submit_reflection,
+)
+from app.services.validation import ValidationFailed
+from app.web.forms import error_messages, input_from_form, options
+
+bp = Blueprint("reflections", __name__, url_prefix="/reflecties")
+
+
+@bp.get("/")
+def index():
+    page = list_reflections(current_user, page=request.args.get("page", 1, type=int))
+    return render_template("reflections/index.html", page=page)
+
+
+@bp.get("/<int:reflection_id>")
+def detail(reflection_id: int):
+    reflection = get_visible_reflection(current_user, reflection_id) or abort(404)
+    return render_template("reflections/detail.html", reflection=reflection)
+
+
+def _form_options() -> dict[str, list[tuple[str, str]]]:
+    return {
+        "roles": options(catalog.roles(), "id", "label"),
+        "contexts": options(catalog.terms(TermKind.REFLECTION_CONTEXT)),
+        "groups": options(catalog.groups(), "slug", "name"),
+    }
+
+
+@bp.route("/nieuw", methods=["GET", "POST"])
+@login_required
+def new():
+    errors = {}
+    if request.method == "POST":
+        form = input_from_form(ReflectionInput, request.form)
+        try:
+            reflection = submit_reflection(current_user, form)
+        except ValidationFailed as failure:
+            errors = error_messages(failure)
+        else:
+            flash("Uw reflectie is opgeslagen.", "success")
+            return redirect(url_for("reflections.detail", reflection_id=reflection.id), code=303)
+    else:
+        form = ReflectionInput(case=request.args.get("casus", ""))
+    case = get_visible_case(current_user, form.case) if form.case else None
+    return render_template("reflections/new.html", form=form, errors=errors, case=case,
+                           options=_form_options()), (422 if errors else 200)

@@ -1,0 +1,59 @@
+"""Filters and names every template can use."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask, request, url_for
+from markupsafe import Markup, escape
+
+from app.services.reflections import PROMPT_HEADINGS
+from app.web.messages import KIND_LABELS, VISIBILITY_LABELS
+
+MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+          "september", "oktober", "november", "december")
+
+
+def paragraphs(text: str | None) -> Markup:
+    """Plain text as HTML paragraphs; blank lines separate them, everything is escaped."""
+    blocks = [block.strip() for block in (text or "").replace("\r\n", "\n").split("\n\n")]
+    return Markup("\n").join(
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in block.split("\n")))
+        for block in blocks if block
+    )
+
+
+def lookup(keys, mapping: dict) -> list:
+    """The values for `keys` that `mapping` has, in the order of `keys`."""
+    return [mapping[key] for key in keys if key in mapping]
+
+
+def dutch_date(value: date | datetime | None) -> str:
+    if value is None:
+        return ""
+    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+def url_for_page(page: int) -> str:
+    """The current page's address with another page number, keeping every filter."""
+    args = request.args.to_dict(flat=False)
+    args["page"] = [str(page)]
+    return url_for(request.endpoint, **(request.view_args or {}), **args)
+
+
+def item_url(kind: str, ref) -> str:
+    if kind == "case":
+        return url_for("cases.detail", slug=ref)
+    return url_for("reflections.detail", reflection_id=ref)
+
+
+def register_templating(app: Flask) -> None:
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.add_template_filter(paragraphs)
+    app.add_template_filter(dutch_date)
+    app.add_template_filter(lookup)
+    app.add_template_global(url_for_page)
+    app.add_template_global(item_url)
+    app.add_template_global(VISIBILITY_LABELS, "VISIBILITY_LABELS")
+    app.add_template_global(KIND_LABELS, "KIND_LABELS")
+    app.add_template_global(PROMPT_HEADINGS, "PROMPT_HEADINGS")

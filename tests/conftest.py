@@ -1,0 +1,131 @@
+"""Shared fixtures: an isolated app per test (own SQLite file, own index folder) with the
+fixture content imported and indexed, accounts, and a signed-in client helper."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.extensions import db
+from app.services import indexing
+from app.services.accounts import create_user
+from app.services.content_import import import_content
+
+FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+PASSWORD = "correct horse battery"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def make_app(tmp_path: Path, **overrides):
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'casusbank.sqlite'}",
+        "SEARCH_INDEX_DIR": str(tmp_path / "index"),
+        "CONTENT_DIR": str(FIXTURE_CONTENT),
+        "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast; production keeps scrypt
+        **overrides,
+    }
+    return create_app(config)
+
+
+def close_app(app) -> None:
+    """Release what the app holds open, so no ResourceWarning escapes a test."""
+    with app.app_context():
+        app.extensions["casusbank.searchers"].close()
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def bare_app(tmp_path):
+    """An app with an empty database (schema only) and no index."""
+    app = make_app(tmp_path)
+    with app.app_context():
+        db.create_all()
+    yield app
+    close_app(app)
+
+
+@pytest.fixture
+def app(bare_app):
+    """The app with the fixture content imported and the index built."""
+    with bare_app.app_context():
+        import_content(FIXTURE_CONTENT)
+        indexing.sync(indexing.search_index())
+    return bare_app
+
+
+@pytest.fixture
+def ctx(app):
+    """An application context for calling services directly."""
+    with app.app_context():
+        yield
+
+
+def sync_index(app) -> int:
+    with app.app_context():
+        return indexing.sync(indexing.search_index())
+
+
+@pytest.fixture
+def users(app):
+    """Accounts by name: a member of Leergroep Water, a participant in no group, an editor."""
+    with app.app_context():
+        accounts = {
+            "member": create_user("lid@example.nl", "Lid Water", PASSWORD, "participant",
+                                  ["water"]),
+            "outsider": create_user("buiten@example.nl", "Buitenstaander", PASSWORD),
+            "editor": create_user("redactie@example.nl", "Redactie", PASSWORD, "editor"),
+        }
+        return {name: user.id for name, user in accounts.items()}
+
+
+def csrf_token(client, url: str) -> str:
+    match = _TOKEN.search(client.get(url).get_data(as_text=True))
+    assert match, f"no CSRF token on {url}"
+    return match.group(1)
+
+
+class Browser:
+    """The Flask test client plus the steps a person takes: sign in, fill in a form."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def submit(self, form_url: str, data: dict, post_url: str | None = None, **kwargs):
+        """Open the form page, take its CSRF token, and post `data` like a browser would."""
+        token = csrf_token(self.client, form_url)
+        return self.client.post(post_url or form_url, data={**data, "csrf_token": token},
+                                **kwargs)
+
+    def sign_in(self, email: str, password: str = PASSWORD):
+        response = self.submit("/inloggen", {"email": email, "password": password})
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return response
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def member(app, users):
+    """A browser signed in as a member of Leergroep Water."""
+    signed_in = Browser(app.test_client())
+    signed_in.sign_in("lid@example.nl")
+    return signed_in
+
+
+@pytest.fixture
+def outsider(app, users):
+    """A browser signed in as a participant who is in no learning group."""
+    signed_in = Browser(app.test_client())
+    signed_in.sign_in("buiten@example.nl")
+    return signed_in

@@ -1,0 +1,225 @@
+"""The index follows the change log: nothing lost on a crash, nothing lost under load."""
+import multiprocessing
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from flask_login import AnonymousUserMixin
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, User
+from app.search import SearchIndex, run_search
+from app.search.index import POINTER, PROGRESS
+from app.services import indexing
+from app.services.cases import CaseInput, submit_case
+from app.services.permissions import access_grants
+from tests.conftest import close_app, make_app
+
+
+def new_case(title, author_id, **fields):
+    author = db.session.get(User, author_id)
+    data = CaseInput(title=title, summary=f"Samenvatting van {title}", body=f"Tekst over {title}.",
+                     roles=["netwerkend"], policy_domain="water", visibility="public")
+    for name, value in fields.items():
+        setattr(data, name, value)
+    return submit_case(author, data)
+
+
+def found(title_word, user=None):
+    """Keys of what `user` (default: anonymous) finds for `title_word`, from a new searcher."""
+    with indexing.search_index().open().searcher() as searcher:
+        page = run_search(searcher, title_word, access_grants(user or AnonymousUserMixin()),
+                          page_length=1000)
+    return [hit.key for hit in page.hits]
+
+
+def test_an_item_committed_but_not_indexed_is_found_after_the_next_sync(ctx, users):
+    case = new_case("Zandsuppletie", users["member"])   # committed: as if the process died now
+    assert found("zandsuppletie") == []
+    assert indexing.sync(indexing.search_index()) == 1
+    assert found("zandsuppletie") == [case.search_key]
+
+
+def test_a_crash_inside_the_index_write_loses_nothing(ctx, users, monkeypatch):
+    case = new_case("Kwelwater", users["member"])
+    index = indexing.search_index()
+    through = index.applied_through()
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr("whoosh.writing.SegmentWriter.commit", crash)
+    with pytest.raises(RuntimeError):
+        indexing.sync(index)
+    monkeypatch.undo()
+    assert index.applied_through() == through
+    indexing.sync(index)
+    assert found("kwelwater") == [case.search_key]
+
+
+def test_a_crash_between_index_commit_and_progress_mark_replays_without_duplicates(
+        ctx, users, monkeypatch):
+    case = new_case("Veenweide", users["member"])
+    index = indexing.search_index()
+    monkeypatch.setattr(SearchIndex, "_mark", lambda self, folder, through: None)
+    with pytest.raises(RuntimeError, match="did not advance"):
+        indexing.sync(index)                   # written, but the mark did not move
+    monkeypatch.undo()
+    assert found("veenweide") == [case.search_key]
+    assert indexing.sync(index) == 1           # replayed …
+    assert found("veenweide") == [case.search_key]   # … once
+    assert indexing.sync(index) == 0
+
+
+def test_deleted_items_leave_the_index(ctx, users):
+    case = new_case("Slibvang", users["member"])
+    indexing.sync(indexing.search_index())
+    db.session.delete(db.session.get(Case, case.id))
+    db.session.commit()
+    indexing.sync(indexing.search_index())
+    assert found("slibvang") == []
+
+
+def test_a_visibility_change_reaches_the_index(ctx, users):
+    case = new_case("Grondwaterpeil", users["member"])
+    indexing.sync(indexing.search_index())
+    assert found("grondwaterpeil") == [case.search_key]
+    db.session.get(Case, case.id).visibility = "internal"
+    db.session.commit()
+    indexing.sync(indexing.search_index())
+    assert found("grondwaterpeil") == []
+    assert found("grondwaterpeil", db.session.get(User, users["outsider"])) == [case.search_key]
+
+
+def test_a_rebuild_swaps_in_a_new_version_and_keeps_later_edits(ctx, users):
+    index = indexing.search_index()
+    before = index.current_version()
+    indexing.rebuild(index)
+    assert index.current_version() != before
+    case = new_case("Oeverzwaluw", users["member"])   # an edit after the rebuild's snapshot
+    indexing.sync(index)
+    assert found("oeverzwaluw") == [case.search_key]
+    indexing.rebuild(index)
+    indexing.rebuild(index)
+    assert len(list(Path(index.root).glob("v-*"))) == 2  # the current one and the previous
+
+
+def test_a_missing_index_is_rebuilt_by_sync(ctx):
+    index = indexing.search_index()
+    (Path(index.root) / POINTER).unlink()
+    assert not index.is_usable()
+    indexing.sync(index)
+    assert index.is_usable()
+    assert found("waterschap")
+
+
+def test_an_index_of_an_older_schema_is_rebuilt_by_sync(ctx):
+    index = indexing.search_index()
+    progress = Path(index.root) / index.current_version() / PROGRESS
+    progress.write_text('{"schema": 0, "applied_through": 0}')
+    assert not index.is_usable()
+    indexing.sync(index)
+    assert index.is_usable()
+
+
+def test_status_reports_the_backlog(ctx, users):
+    index = indexing.search_index()
+    new_case("Achterstand", users["member"])
+    facts = indexing.status(index)
+    assert facts.backlog == 1 and facts.database_items == facts.index_documents + 1
+    indexing.sync(index)
+    facts = indexing.status(index)
+    assert facts.backlog == 0 and facts.database_items == facts.index_documents
+    assert facts.size_bytes > 0
+
+
+def test_the_worker_follows_the_log_within_a_second_or_two(app, users):
+    stop = threading.Event()
+
+    def work():
+        with app.app_context():
+            indexing.run_worker(indexing.search_index(),
+                                indexing.WorkerSettings(poll_seconds=0.05), stop)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    try:
+        with app.app_context():
+            case = new_case("Brakwater", users["member"])
+            deadline = time.monotonic() + 2
+            while found("brakwater") != [case.search_key] and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert found("brakwater") == [case.search_key]
+    finally:
+        stop.set()
+        worker.join(5)
+
+
+def test_the_worker_survives_a_failing_round(app, users, monkeypatch, caplog):
+    calls = []
+    real_sync = indexing.sync
+
+    def flaky(index, batch_size=500):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("index locked")
+        stop.set()
+        return real_sync(index, batch_size)
+
+    stop = threading.Event()
+    monkeypatch.setattr(indexing, "sync", flaky)
+    with app.app_context():
+        indexing.run_worker(indexing.search_index(),
+                            indexing.WorkerSettings(poll_seconds=0.01), stop)
+    assert len(calls) == 2
+    assert "indexing failed" in caplog.text
+
+
+# -- several processes saving at once -----------------------------------------------------
+
+WRITERS, SAVES_EACH = 4, 10
+
+
+def _save_cases(tmp_path: str, writer: int, author_id: int, start) -> None:
+    """Runs in a separate process: its own app and connection, the same database file."""
+    app = make_app(Path(tmp_path))
+    start.wait()
+    with app.app_context():
+        for number in range(SAVES_EACH):
+            new_case(f"Gelijktijdig {writer} {number}", author_id)
+    close_app(app)
+
+
+@pytest.mark.slow
+def test_several_processes_saving_at_once_lose_no_update(app, users, tmp_path):
+    context = multiprocessing.get_context("spawn")
+    start = context.Event()
+    writers = [context.Process(target=_save_cases,
+                               args=(str(tmp_path), n, users["member"], start))
+               for n in range(WRITERS)]
+    for process in writers:
+        process.start()
+    stop = threading.Event()
+
+    def index_meanwhile():
+        with app.app_context():
+            indexing.run_worker(indexing.search_index(),
+                                indexing.WorkerSettings(poll_seconds=0.02), stop)
+
+    indexer = threading.Thread(target=index_meanwhile)
+    indexer.start()
+    start.set()
+    for process in writers:
+        process.join(120)
+    stop.set()
+    indexer.join(10)
+    assert [process.exitcode for process in writers] == [0] * WRITERS
+    with app.app_context():
+        indexing.sync(indexing.search_index())
+        saved = set(db.session.scalars(
+            select(Case.id).where(Case.title.like("Gelijktijdig %"))))
+        indexed = {int(key.split(":")[1]) for key in found("gelijktijdig")}
+    assert len(saved) == WRITERS * SAVES_EACH
+    assert indexed == saved

@@ -1,0 +1,110 @@
+"""The front page, role pages, learning groups, and what every page has in common."""
+import re
+
+import pytest
+
+PAGES = ["/", "/rollen", "/rollen/responsief", "/casussen/", "/casussen/geluidsmaatregelen-hsl-zuid",
+         "/reflecties/", "/reflecties/1", "/leergroepen/", "/leergroepen/water", "/zoeken",
+         "/zoeken?q=water", "/inloggen", "/toegankelijkheid", "/privacy", "/bestaat-niet"]
+
+
+def quadrant_counts(html):
+    return dict(re.findall(
+        r'<span class="quadrant__label">([^<]+)</span>.*?<span class="quadrant__counts">([^<]+)</span>',
+        html, re.S))
+
+
+def test_the_front_page_shows_the_quadrant_with_counts_and_links(browser):
+    html = browser.get("/").get_data(as_text=True)
+    assert quadrant_counts(html) == {
+        "Rechtmatige overheid": "1 casus · 1 reflectie",
+        "Presterende overheid": "0 casussen · 0 reflecties",
+        "Netwerkende overheid": "2 casussen · 1 reflectie",
+        "Responsieve overheid": "1 casus · 1 reflectie",
+    }
+    for role in ("rechtmatig", "presterend", "netwerkend", "responsief"):
+        assert f'href="/rollen/{role}"' in html
+    for axis in ("Overheid centraal", "Samenleving centraal", "Hoe: proces en waarden",
+                 "Wat: resultaten"):
+        assert axis in html
+
+
+def test_the_counts_follow_what_the_reader_may_see(member):
+    counts = quadrant_counts(member.get("/").get_data(as_text=True))
+    assert counts["Presterende overheid"] == "1 casus · 1 reflectie"
+    assert counts["Responsieve overheid"] == "2 casussen · 1 reflectie"
+
+
+def test_the_quadrant_places_each_role_by_its_position(browser):
+    html = browser.get("/").get_data(as_text=True)
+    assert "quadrant__cell--boven-links role--rechtmatig" in html
+    assert "quadrant__cell--onder-links role--responsief" in html
+
+
+def test_the_front_page_lists_the_newest_published_cases(browser):
+    html = browser.get("/").get_data(as_text=True)
+    newest = html[html.index("Nieuwste casussen"):]
+    assert newest.index("Waterschappen en regenwater") < newest.index("Geluidsmaatregelen")
+    assert "Interne dijkcasus" not in newest
+
+
+def test_a_role_page_shows_its_description_and_items(browser):
+    html = browser.get("/rollen/netwerkend").get_data(as_text=True)
+    assert "Netwerkende overheid</h1>" in html
+    assert "De rol netwerkend in een testbeschrijving." in html
+    assert "<li>Gedrag een van netwerkend</li>" in html
+    assert "Casussen met deze rol (2)" in html and "Reflecties met deze rol (1)" in html
+    assert "Aan tafel met bewoners en onderhoudsbedrijf" in html   # asked-for role counts
+
+
+def test_an_unknown_role_is_404(browser):
+    assert browser.get("/rollen/koninklijk").status_code == 404
+
+
+def test_the_learning_group_page_shows_subthemes_and_cases_by_role(member):
+    html = member.get("/leergroepen/water").get_data(as_text=True)
+    assert "<h1>Leergroep Water</h1>" in html
+    for theme in ("Watercoalitie", "ONS Water", "Bestuursakkoord Water"):
+        assert f'<h3 class="card__title">{theme}</h3>' in html
+    by_role = html[html.index("Casussen per rol"):html.index("Reflecties uit de leergroep")]
+    assert re.findall(r'<h3 id="cases-(\w+)">', by_role) == ["presterend", "netwerkend",
+                                                            "responsief"]
+    assert "Wie bepaalt het resultaat" in html
+
+
+def test_the_learning_group_page_hides_what_visitors_may_not_see(browser):
+    html = browser.get("/leergroepen/water").get_data(as_text=True)
+    assert "Groepscasus van de leergroep" not in html and "Interne dijkcasus" not in html
+    assert "Waterschappen en regenwater in de wijk" in html
+
+
+def test_the_learning_groups_are_listed(browser):
+    html = browser.get("/leergroepen/").get_data(as_text=True)
+    assert "Leergroep Water" in html and "Leergroep Energie" in html
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_page_has_the_landmarks_and_one_h1(browser, url):
+    html = browser.get(url).get_data(as_text=True)
+    assert '<html lang="nl">' in html
+    assert re.search(r"<title>[^<]+ \| Casusbank</title>", html)
+    assert html.index('class="skip-link" href="#main"') < html.index("<nav")
+    assert '<main id="main"' in html and '<nav aria-label="Hoofdmenu"' in html
+    assert "<header" in html and "<footer" in html
+    assert len(re.findall(r"<h1[ >]", html)) == 1
+    assert 'href="/toegankelijkheid"' in html and 'href="/privacy"' in html
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_every_response_carries_the_security_headers(browser, url):
+    headers = browser.get(url).headers
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_no_page_has_inline_script(browser):
+    for url in PAGES:
+        html = browser.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\ssrc=)", html), url
+        assert not re.search(r"\son[a-z]+=", html), url

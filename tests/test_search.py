@@ -1,0 +1,145 @@
+"""Search through the web page: Dutch matching, the role filter, permissions, bad input."""
+import re
+from pathlib import Path
+
+import pytest
+
+from app.extensions import db
+from app.search.index import POINTER
+from app.services.cases import CaseInput, submit_case
+from app.models import User
+from tests.conftest import sync_index
+
+
+def titles(response):
+    """The titles of the hits on a results page, in order."""
+    html = response.get_data(as_text=True)
+    return re.findall(r'<h3 class="result__title"><a href="[^"]+">([^<]+)</a>', html)
+
+
+def search(client, query="", **params):
+    response = client.get("/zoeken", query_string={"q": query, **params})
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("maatregel", "Geluidsmaatregelen HSL-Zuid Lansingerland"),        # plural in the text
+    ("omwonende", "Geluidsmaatregelen HSL-Zuid Lansingerland"),        # omwonenden
+    ("waterschap", "Waterschappen en regenwater in de wijk"),          # undoubled stem
+    ("cooperatie", "Waterschappen en regenwater in de wijk"),          # coöperatie
+    ("financiele ideeen", "Waterschappen en regenwater in de wijk"),   # financiële ideeën
+    ("Financiële", "Waterschappen en regenwater in de wijk"),
+])
+def test_dutch_word_forms_and_accents_match(browser, query, expected):
+    assert expected in titles(search(browser, query))
+
+
+def test_the_title_weighs_more_than_the_body(browser):
+    assert titles(search(browser, "waterschappen"))[0] == "Waterschappen en regenwater in de wijk"
+
+
+def test_a_hit_shows_its_type_roles_and_a_highlighted_excerpt(browser):
+    html = search(browser, "onderhoudsbedrijf").get_data(as_text=True)
+    first = html[html.index('<li class="result">'):html.index("</li>\n            <li")]
+    assert 'class="result__meta">Reflectie' in first
+    assert re.search(r"het <mark[^>]*>onderhoudsbedrijf</mark> aan tafel", first)
+    assert "Rechtmatige overheid" in first and "Responsieve overheid" in first
+
+
+def test_excerpts_escape_text_that_looks_like_markup(browser):
+    html = search(browser, "formule").get_data(as_text=True)
+    assert "a &lt; b &amp; c" in html
+
+
+def test_the_role_filter_keeps_items_with_that_role(browser):
+    everything = set(titles(search(browser, "bewoners")))
+    networked = set(titles(search(browser, "bewoners", rol="netwerkend")))
+    assert "Waterschappen en regenwater in de wijk" in networked
+    assert networked < everything or networked == everything
+    assert "Groepscasus van de leergroep" not in networked
+    responsive = titles(search(browser, "bewoners", rol="responsief"))
+    assert "Waterschappen en regenwater in de wijk" not in responsive
+
+
+def test_several_roles_widen_the_filter(browser):
+    one = set(titles(search(browser, "", rol="presterend")))
+    two = set(titles(search(browser, "", rol=["presterend", "responsief"])))
+    assert one < two
+
+
+def test_a_role_alone_browses_everything_with_it(browser):
+    found = titles(search(browser, "", rol="responsief"))
+    assert "Geluidsmaatregelen HSL-Zuid Lansingerland" in found
+
+
+def test_unknown_roles_in_the_address_are_ignored(browser):
+    assert titles(search(browser, "waterschap", rol="koninklijk")) == \
+        titles(search(browser, "waterschap"))
+
+
+def test_search_never_shows_what_the_reader_may_not_see(browser, users):
+    assert titles(search(browser, "dijkversterking")) == []
+    browser.sign_in("buiten@example.nl")
+    assert titles(search(browser, "dijkversterking")) == ["Interne dijkcasus"]
+    assert titles(search(browser, "beek")) == []          # group item, not a member
+
+
+def test_members_find_their_group_items(member):
+    assert "Groepscasus van de leergroep" in titles(search(member, "beek"))
+
+
+def test_field_syntax_cannot_reach_the_access_fields(browser):
+    assert titles(search(browser, "visibility:internal")) == []
+    assert titles(search(browser, "status:published dijkversterking")) == []
+
+
+def test_no_results_says_so_and_offers_a_way_on(browser):
+    html = search(browser, "zeppelinhaven", rol="netwerkend").get_data(as_text=True)
+    assert "Geen resultaten voor ‘zeppelinhaven’" in html
+    assert "Controleer de spelling" in html
+    assert "Zoek zonder de filter op overheidsrol" in html
+    assert "Log in" in html
+
+
+@pytest.mark.parametrize("query", [
+    '"', '"geluid', "(((", ")", "AND", "OR OR", "NOT", "*", "?", "a:b", "title:", "[a TO",
+    "{", "^2", "~", "geluid~", "\\", "'", "-", "+", "<script>alert(1)</script>",
+    "%", "\x00", "\u202eomgekeerd", "😀 water", "العربية", "a" * 5000,
+])
+def test_malformed_or_strange_queries_never_fail(browser, query):
+    html = search(browser, query).get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+
+
+def test_a_very_long_query_is_shortened_with_a_notice(browser):
+    html = search(browser, "water " * 200).get_data(as_text=True)
+    assert "Uw zoekvraag was erg lang" in html
+
+
+def test_pages_of_results(app, users, browser):
+    with app.app_context():
+        author = db.session.get(User, users["outsider"])
+        for number in range(23):
+            submit_case(author, CaseInput(title=f"Peilbeheer {number}", summary="Peilbeheer",
+                                          body="Over peilbeheer.", roles=["presterend"],
+                                          policy_domain="water", visibility="public"))
+    sync_index(app)
+    first = search(browser, "peilbeheer")
+    assert len(titles(first)) == 20
+    assert "23 resultaten" in first.get_data(as_text=True)
+    second = search(browser, "peilbeheer", page=2)
+    assert len(titles(second)) == 3
+    assert not set(titles(first)) & set(titles(second))
+    assert titles(search(browser, "peilbeheer", page=99)) == []
+
+
+def test_without_an_index_the_page_explains_instead_of_failing(app, browser):
+    (Path(app.config["SEARCH_INDEX_DIR"]) / POINTER).unlink()
+    html = search(browser, "water").get_data(as_text=True)
+    assert "De zoekfunctie wordt op dit moment klaargezet" in html
+
+
+def test_an_empty_search_shows_just_the_form(browser):
+    html = search(browser, "").get_data(as_text=True)
+    assert 'id="search-q"' in html and "resultaten" not in html

@@ -1,0 +1,91 @@
+"""The search package on its own: analysis, the index on disk, the searcher cache."""
+import pytest
+
+from app.search import SearcherCache, SearchIndex, run_search
+from app.search.analysis import dutch_analyzer
+
+EVERYONE = [{"visibility": {"public"}}]
+
+
+def words(text):
+    return [token.text for token in dutch_analyzer()(text)]
+
+
+@pytest.mark.parametrize("first, second", [
+    ("waterschappen", "waterschap"),
+    ("maatregelen", "maatregel"),
+    ("coöperatie", "cooperatie"),
+    ("financiële", "financiele"),
+    ("omwonenden", "omwonende"),
+    ("gemeenten", "gemeente"),
+    ("bussen", "bus"),
+])
+def test_word_forms_meet_in_one_term(first, second):
+    assert words(first) == words(second)
+
+
+def test_stop_words_go_but_ons_stays_for_ons_water():
+    assert words("de rivier en ONS Water") == ["rivier", "ons", "water"]
+
+
+def document(key, text, visibility="public"):
+    return {"key": key, "kind": "case", "ref": key, "title": text, "summary": "", "body": "",
+            "roles": "", "visibility": visibility, "status": "", "owner": "", "groups": ""}
+
+
+def test_the_cached_searcher_sees_every_change_once(tmp_path):
+    """Guards against whoosh-reloaded's refresh(), which returns replaced documents too."""
+    index = SearchIndex(tmp_path)
+    index.rebuild([document("a", "rivier")], through=0)
+    cache = SearcherCache(index)
+    try:
+        for round_number in range(1, 25):
+            index.apply([document("a", f"rivier ronde {round_number}"),
+                         document(f"new-{round_number}", "rivier")], [], through=round_number)
+            hits = run_search(cache.searcher(), "rivier", EVERYONE, page_length=1000).hits
+            keys = [hit.key for hit in hits]
+            assert len(keys) == len(set(keys)) == round_number + 1
+            assert [hit.title for hit in hits if hit.key == "a"] == [
+                f"rivier ronde {round_number}"]
+    finally:
+        cache.close()
+
+
+def test_a_visibility_change_is_seen_by_the_cached_searcher(tmp_path):
+    index = SearchIndex(tmp_path)
+    index.rebuild([document("a", "dijk")], through=0)
+    cache = SearcherCache(index)
+    try:
+        assert len(run_search(cache.searcher(), "dijk", EVERYONE).hits) == 1
+        index.apply([document("a", "dijk", visibility="internal")], [], through=1)
+        assert run_search(cache.searcher(), "dijk", EVERYONE).hits == []
+    finally:
+        cache.close()
+
+
+def test_a_searcher_opened_on_an_empty_index_keeps_working(tmp_path):
+    index = SearchIndex(tmp_path)
+    index.rebuild([], through=0)
+    cache = SearcherCache(index)
+    try:
+        assert run_search(cache.searcher(), "dijk", EVERYONE).hits == []
+        index.apply([document("a", "dijk")], [], through=1)
+        assert len(run_search(cache.searcher(), "dijk", EVERYONE).hits) == 1
+    finally:
+        cache.close()
+
+
+def test_the_cache_follows_a_rebuild_to_the_new_version(tmp_path):
+    index = SearchIndex(tmp_path)
+    index.rebuild([document("a", "polder")], through=0)
+    cache = SearcherCache(index)
+    try:
+        assert len(run_search(cache.searcher(), "polder", EVERYONE).hits) == 1
+        index.rebuild([document("a", "polder"), document("b", "polder")], through=0)
+        assert len(run_search(cache.searcher(), "polder", EVERYONE).hits) == 2
+    finally:
+        cache.close()
+
+
+def test_no_index_means_no_searcher(tmp_path):
+    assert SearcherCache(SearchIndex(tmp_path / "leeg")).searcher() is None
