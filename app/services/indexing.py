@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, ChangeLog, ItemMixin, Reflection
@@ -21,6 +22,11 @@ from app.search import IndexMissing, SearchIndex
 
 log = logging.getLogger(__name__)
 MODELS: dict[str, type[ItemMixin]] = {"case": Case, "reflection": Reflection}
+# Everything document_for reads, loaded in one query per relation instead of one per item.
+LOAD_OPTIONS = {
+    Case: (selectinload(Case.roles), selectinload(Case.groups)),
+    Reflection: (selectinload(Reflection.roles_acted), selectinload(Reflection.roles_asked)),
+}
 
 
 def search_index() -> SearchIndex:
@@ -48,8 +54,8 @@ def _documents_for(keys: set[tuple[str, int]]) -> tuple[list[dict], list[str]]:
     upserts, deletes = [], []
     for kind, model in MODELS.items():
         ids = {item_id for entity, item_id in keys if entity == kind}
-        found = {item.id: item for item in
-                 db.session.scalars(select(model).where(model.id.in_(ids)))} if ids else {}
+        items = select(model).where(model.id.in_(ids)).options(*LOAD_OPTIONS[model])
+        found = {item.id: item for item in db.session.scalars(items)} if ids else {}
         upserts += [document_for(item) for item in found.values()]
         deletes += [f"{kind}:{item_id}" for item_id in ids - found.keys()]
     return upserts, deletes
@@ -71,7 +77,8 @@ def apply_changes(index: SearchIndex, batch_size: int = 500) -> int:
 
 def _all_documents() -> Iterator[dict]:
     for model in MODELS.values():
-        for item in db.session.scalars(select(model).order_by(model.id)):
+        items = select(model).order_by(model.id).options(*LOAD_OPTIONS[model])
+        for item in db.session.scalars(items.execution_options(yield_per=500)):
             yield document_for(item)
 
 
