@@ -58,8 +58,12 @@ def import_command(directory):
 @search_cli.command("sync")
 def sync_command():
     """Apply the change log to the index once (builds the index first if it is missing)."""
-    applied = indexing.sync(indexing.search_index(), current_app.config["INDEXER_BATCH_SIZE"])
-    click.echo(f"applied {applied} change(s); index is up to date")
+    index = indexing.search_index()
+    if not index.is_usable():
+        click.echo("no usable search index yet: building one")
+    applied = indexing.sync(index, current_app.config["INDEXER_BATCH_SIZE"])
+    click.echo(f"applied {applied} change(s); the index holds {index.document_count()} "
+               "document(s) and is up to date")
 
 
 @search_cli.command("rebuild")

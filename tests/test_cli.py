@@ -59,6 +59,13 @@ def test_content_import_lists_problems_and_fails(bare_app, tmp_path):
     assert "1 problem(s); nothing was imported" in result.output
 
 
+def test_search_sync_builds_a_missing_index(bare_app):
+    run(bare_app, "content", "import")
+    output = run(bare_app, "search", "sync").output
+    assert "no usable search index yet: building one" in output
+    assert "the index holds 7 document(s)" in output
+
+
 def test_search_commands(app):
     assert "applied 0 change(s)" in run(app, "search", "sync").output
     rebuilt = run(app, "search", "rebuild")
