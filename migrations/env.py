@@ -16,7 +16,7 @@ metadata = database.metadata
 
 
 def render_item(kind, obj, autogen_context):
-    """Write our UTC column type as the plain DateTime it stores, so scripts import nothing of ours."""
+    """Write our UTC column type as the DateTime it stores: scripts import nothing of ours."""
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime()"
     return False

@@ -51,5 +51,6 @@ def test_the_code_layout_lists_every_package_and_module():
 
 
 def test_no_machine_paths_in_tracked_text():
-    for path in list(PROJECT_DIR.glob("*.md")) + [PROJECT_DIR / "Makefile", PROJECT_DIR / ".ci" / "run"]:
+    tracked = [*PROJECT_DIR.glob("*.md"), PROJECT_DIR / "Makefile", PROJECT_DIR / ".ci" / "run"]
+    for path in tracked:
         assert "/work/" not in path.read_text(encoding="utf-8"), path

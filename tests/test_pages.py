@@ -3,14 +3,16 @@ import re
 
 import pytest
 
-PAGES = ["/", "/rollen", "/rollen/responsief", "/casussen/", "/casussen/geluidsmaatregelen-hsl-zuid",
-         "/reflecties/", "/reflecties/1", "/leergroepen/", "/leergroepen/water", "/zoeken",
+PAGES = ["/", "/rollen", "/rollen/responsief", "/casussen/",
+         "/casussen/geluidsmaatregelen-hsl-zuid", "/reflecties/", "/reflecties/1",
+         "/leergroepen/", "/leergroepen/water", "/zoeken",
          "/zoeken?q=water", "/inloggen", "/toegankelijkheid", "/privacy", "/bestaat-niet"]
 
 
 def quadrant_counts(html):
     return dict(re.findall(
-        r'<span class="quadrant__label">([^<]+)</span>.*?<span class="quadrant__counts">([^<]+)</span>',
+        r'<span class="quadrant__label">([^<]+)</span>.*?'
+        r'<span class="quadrant__counts">([^<]+)</span>',
         html, re.S))
 
 

@@ -115,7 +115,8 @@ def test_tables_render_with_alignment():
 
 
 def test_plain_text_keeps_words_and_breaks_blocks():
-    rendered = render_markdown("## Kop\n\nEen *zin* met [link](https://x.nl).\n\n| a | b |\n|-|-|\n| 1 | 2 |")
+    rendered = render_markdown(
+        "## Kop\n\nEen *zin* met [link](https://x.nl).\n\n| a | b |\n|-|-|\n| 1 | 2 |")
     assert rendered.text == "Kop\nEen zin met link.\na b\n1 2"
 
 

@@ -5,9 +5,9 @@ from pathlib import Path
 import pytest
 
 from app.extensions import db
+from app.models import User
 from app.search.index import POINTER
 from app.services.cases import CaseInput, submit_case
-from app.models import User
 from tests.conftest import sync_index
 
 

@@ -7,8 +7,17 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Case, LearningGroup, Reflection, Role, Status, Term, TermKind, Visibility
-from app.models import utcnow
+from app.models import (
+    Case,
+    LearningGroup,
+    Reflection,
+    Role,
+    Status,
+    Term,
+    TermKind,
+    Visibility,
+    utcnow,
+)
 from app.rendering import render_markdown
 from app.services import catalog
 from app.services.permissions import can_submit, can_view, visible_condition
@@ -81,10 +90,8 @@ def check_case(data: CaseInput) -> dict:
     values["year_end"] = check.year("year_end", data.year_end)
     if values["year_start"] and values["year_end"] and values["year_end"] < values["year_start"]:
         check.fail("year_end", "before_start")
-    values["visibility"] = check.choice("visibility", data.visibility,
-                                        {v.value: v.value for v in Visibility}, required=True)
-    if values["visibility"] == Visibility.GROUP and not values["groups"]:
-        check.fail("learning_groups", "required_for_group_visibility")
+    values["visibility"] = check.visibility(data.visibility, has_group=bool(values["groups"]),
+                                            group_field="learning_groups")
     check.done()
     return values
 

@@ -19,8 +19,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
-from app.models import Case, LearningGroup, Reflection, Role, Status, SubTheme, Term, TermKind
-from app.models import Visibility, utcnow
+from app.models import (
+    Case,
+    LearningGroup,
+    Reflection,
+    Role,
+    Status,
+    SubTheme,
+    Term,
+    TermKind,
+    Visibility,
+    utcnow,
+)
 from app.rendering import render_markdown
 from app.services.cases import CaseInput, check_case, fill_case
 from app.services.reflections import (

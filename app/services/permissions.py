@@ -9,7 +9,7 @@ through here; nothing else decides visibility.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, false, or_, and_
+from sqlalchemy import ColumnElement, and_, false, or_
 
 from app.models import ItemMixin, Status, Visibility
 

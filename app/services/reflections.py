@@ -97,10 +97,8 @@ def check_reflection(user, data: ReflectionInput, *, any_case: bool = False) -> 
     values["group"] = check.choice("learning_group", data.learning_group,
                                    catalog.groups_by_slug())
     values["occurred_on"] = check.date("occurred_on", data.occurred_on)
-    values["visibility"] = check.choice("visibility", data.visibility,
-                                        {v.value: v.value for v in Visibility}, required=True)
-    if values["visibility"] == Visibility.GROUP and not values["group"]:
-        check.fail("learning_group", "required_for_group_visibility")
+    values["visibility"] = check.visibility(data.visibility, has_group=bool(values["group"]),
+                                            group_field="learning_group")
     check.done()
     return values
 

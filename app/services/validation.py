@@ -10,6 +10,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from app.models import Visibility
+
 # A control character other than tab and newline has no place in text people write.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -117,6 +119,14 @@ class Checker:
         except ValueError:
             self.fail(name, "invalid_date")
             return None
+
+    def visibility(self, value: str | None, *, has_group: bool, group_field: str) -> str | None:
+        """One of the visibilities; `group` only for an item that has a learning group."""
+        chosen = self.choice("visibility", value, {v.value: v.value for v in Visibility},
+                             required=True)
+        if chosen == Visibility.GROUP and not has_group:
+            self.fail(group_field, "required_for_group_visibility")
+        return chosen
 
     def done(self) -> None:
         if self.errors:
