@@ -20,6 +20,7 @@ VALID = {
     "organisation": "Ministerie van IenW",
     "stakeholder_types": ["bewoners", "waterschap"],
     "learning_groups": ["water"],
+    "subthemes": ["ons-water"],
     "year_start": "2020",
     "year_end": "2022",
     "dilemma": "Snelheid tegenover zorgvuldigheid.",
@@ -83,6 +84,7 @@ def test_a_submitted_case_is_stored_rendered_and_logged_in_one_go(ctx, users):
     assert "<strong>hoosbui</strong>" in case.body_html
     assert case.body_text.startswith("Aanleiding\nNa de hoosbui")
     assert [role.id for role in case.roles] == ["netwerkend", "responsief"]
+    assert [theme.slug for theme in case.subthemes] == ["ons-water"]
     assert db.session.scalar(select(func.count()).select_from(ChangeLog)) == changes + 1
 
 
@@ -134,7 +136,7 @@ def test_the_form_shows_every_field_with_a_label(member):
     for name in ("title", "summary", "body", "dominant_role", "policy_domain", "organisation",
                  "phase", "scale", "year_start", "year_end", "dilemma"):
         assert f'<label class="field__label" for="field-{name}">' in html, name
-    for legend in ("Overheidsrollen", "Soorten belanghebbenden", "Leergroep",
+    for legend in ("Overheidsrollen", "Soorten belanghebbenden", "Leergroep", "Subthema’s",
                    "Wie mag dit lezen"):
         assert f'<legend class="field__label">{legend}' in html, legend
 

@@ -115,13 +115,14 @@ def test_the_form_needs_a_signed_in_user(browser):
 def test_the_form_can_start_from_a_case(member):
     html = member.get("/reflecties/nieuw?casus=geluidsmaatregelen-hsl-zuid").get_data(
         as_text=True)
-    assert '<input type="hidden" name="case" value="geluidsmaatregelen-hsl-zuid">' in html
-    assert "Geluidsmaatregelen HSL-Zuid Lansingerland" in html
+    assert ('<option value="geluidsmaatregelen-hsl-zuid" selected>'
+            "Geluidsmaatregelen HSL-Zuid Lansingerland</option>") in html
 
 
-def test_the_form_does_not_reveal_a_case_the_author_cannot_see(outsider):
+def test_the_form_offers_only_cases_the_author_can_see(outsider):
     html = outsider.get("/reflecties/nieuw?casus=groepscasus-water").get_data(as_text=True)
     assert "Groepscasus van de leergroep" not in html
+    assert '<option value="interne-dijkcasus">Interne dijkcasus</option>' in html
 
 
 def test_invalid_input_gets_messages_and_stores_nothing(app, member):

@@ -161,6 +161,13 @@ def list_cases(user, *, role: Role | None = None, domain: Term | None = None,
     return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
 
 
+def case_choices(user) -> list[tuple[str, str]]:
+    """(slug, title) of every case `user` may see, by title: what a reflection can be about."""
+    rows = db.session.execute(
+        select(Case.slug, Case.title).where(visible_condition(user, Case)).order_by(Case.title))
+    return [(slug, title) for slug, title in rows]
+
+
 def newest_cases(user, limit: int = 6) -> list[Case]:
     return list(db.session.scalars(
         visible_cases(user).where(Case.status == Status.PUBLISHED).limit(limit)

@@ -58,6 +58,8 @@ def _form_options() -> dict[str, list[tuple[str, str]]]:
         "scales": options(catalog.terms(TermKind.SCALE)),
         "stakeholder_types": options(catalog.terms(TermKind.STAKEHOLDER_TYPE)),
         "groups": options(catalog.groups(), "slug", "name"),
+        "subthemes": [(theme.slug, f"{group.name}: {theme.name}")
+                      for group in catalog.groups() for theme in group.subthemes],
     }
 
 

@@ -17,7 +17,7 @@ FIELD_LABELS = {
     "stakeholder_types": "Soorten belanghebbenden",
     "learning_groups": "Leergroep",
     "learning_group": "Leergroep",
-    "subthemes": "Subthema's",
+    "subthemes": "Subthema’s",
     "year_start": "Beginjaar",
     "year_end": "Eindjaar",
     "dilemma": "Dilemma",
@@ -46,7 +46,7 @@ SPECIFIC = {
     ("situation", "required"): "Beschrijf de situatie.",
     ("intention", "required"): "Schrijf op wat u zich voorneemt.",
     ("dominant_role", "not_among"): "De belangrijkste rol moet een van de gekozen rollen zijn.",
-    ("subthemes", "not_among"): "Kies alleen subthema's van de gekozen leergroepen.",
+    ("subthemes", "not_among"): "Kies alleen subthema’s van de gekozen leergroepen.",
     ("year_end", "before_start"): "Het eindjaar ligt vóór het beginjaar.",
 }
 

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required
 
 from app.models import TermKind
 from app.services import catalog
-from app.services.cases import get_visible_case
+from app.services.cases import case_choices
 from app.services.reflections import (
     ReflectionInput,
     get_visible_reflection,
@@ -33,6 +33,7 @@ def detail(reflection_id: int):
 
 def _form_options() -> dict[str, list[tuple[str, str]]]:
     return {
+        "cases": case_choices(current_user),
         "roles": options(catalog.roles(), "id", "label"),
         "contexts": options(catalog.terms(TermKind.REFLECTION_CONTEXT)),
         "groups": options(catalog.groups(), "slug", "name"),
@@ -54,6 +55,5 @@ def new():
             return redirect(url_for("reflections.detail", reflection_id=reflection.id), code=303)
     else:
         form = ReflectionInput(case=request.args.get("casus", ""))
-    case = get_visible_case(current_user, form.case) if form.case else None
-    return render_template("reflections/new.html", form=form, errors=errors, case=case,
+    return render_template("reflections/new.html", form=form, errors=errors,
                            options=_form_options()), (422 if errors else 200)
