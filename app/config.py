@@ -49,8 +49,10 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
         # Address and number of gunicorn workers for `flask serve` (and so `make run`).
         "SERVE_BIND": env.get("SERVE_BIND", "127.0.0.1:5000"),
         "SERVE_WORKERS": int(env.get("SERVE_WORKERS", 2)),
-        # Fixed, not configurable: cookies are not readable by scripts and not sent cross-site.
+        # Fixed, not configurable: cookies are not readable by scripts and not sent cross-site;
+        # a CSRF token lives as long as the session, so a long form is never lost to a timer.
         "SESSION_COOKIE_HTTPONLY": True,
+        "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
     }

@@ -60,18 +60,18 @@ def count_cases():
 ])
 def test_invalid_input_is_refused_with_the_field_and_reason(ctx, changes, field, code):
     with pytest.raises(ValidationFailed) as failure:
-        check_case(CaseInput(**{**VALID, **changes}))
+        check_case(CaseInput(**{**VALID, **changes}), author=None)
     assert failure.value.errors[field].code == code
 
 
 def test_every_problem_is_reported_at_once(ctx):
     with pytest.raises(ValidationFailed) as failure:
-        check_case(CaseInput())
+        check_case(CaseInput(), author=None)
     assert set(failure.value.errors) == {"title", "summary", "body", "roles", "policy_domain"}
 
 
 def test_text_is_trimmed_and_normalised(ctx):
-    values = check_case(CaseInput(**{**VALID, "title": "  Coo\u0308peratie\r\n "}))
+    values = check_case(CaseInput(**{**VALID, "title": "  Coo\u0308peratie\r\n "}), author=None)
     assert values["title"] == "Coöperatie"
 
 
@@ -240,3 +240,12 @@ def test_hidden_and_missing_cases_look_the_same_to_visitors(browser, slug):
 def test_group_cases_are_hidden_from_signed_in_outsiders(outsider):
     assert outsider.get("/casussen/groepscasus-water").status_code == 404
     assert outsider.get("/casussen/interne-dijkcasus").status_code == 200
+
+
+def test_group_visibility_needs_a_group_the_author_is_in(ctx, users):
+    outsider = db.session.get(User, users["outsider"])
+    with pytest.raises(ValidationFailed) as failure:
+        submit_case(outsider, CaseInput(**{**VALID, "visibility": "group"}))
+    assert failure.value.errors["learning_groups"].code == "not_member"
+    member = db.session.get(User, users["member"])
+    assert submit_case(member, CaseInput(**{**VALID, "visibility": "group"})).visibility == "group"

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Case, User
-from app.search import SearchIndex, run_search
+from app.search import IndexBusy, SearchIndex, run_search
 from app.search.index import POINTER, PROGRESS
 from app.services import indexing
 from app.services.cases import CaseInput, submit_case
@@ -104,6 +105,70 @@ def test_a_rebuild_swaps_in_a_new_version_and_keeps_later_edits(ctx, users):
     indexing.rebuild(index)
     indexing.rebuild(index)
     assert len(list(Path(index.root).glob("v-*"))) == 2  # the current one and the previous
+
+
+def test_an_edit_made_while_a_rebuild_reads_is_replayed_onto_the_new_index(
+        ctx, users, monkeypatch):
+    case = new_case("Getijdenpoel", users["member"])
+    indexing.sync(indexing.search_index())
+    real_documents = indexing._all_documents
+
+    def documents_with_an_edit_halfway():
+        for number, document in enumerate(real_documents()):
+            if number == 1:  # another user saves while the rebuild is reading
+                with Session(db.engine) as other:
+                    other.get(Case, case.id).title = "Getijdenpoel en zandplaat"
+                    other.commit()
+            yield document
+
+    monkeypatch.setattr(indexing, "_all_documents", documents_with_an_edit_halfway)
+    index = indexing.search_index()
+    indexing.rebuild(index)
+    assert found("zandplaat") == []          # the rebuild read the case before the edit …
+    indexing.sync(index)
+    assert found("zandplaat") == [case.search_key]   # … and the change log brings it in
+
+
+def test_a_slow_writer_cannot_commit_an_older_state_over_a_newer_one(app, users, monkeypatch):
+    """A sync reads a case while it is public and is held up before writing; meanwhile the
+    case becomes internal. The other writer must wait for the lock instead of racing, so
+    the index ends with the newer state."""
+    with app.app_context():
+        case_id = new_case("Dwarsligger", users["member"]).id
+    has_read, may_write = threading.Event(), threading.Event()
+    real_documents_for = indexing._documents_for
+
+    def held_up(keys):
+        documents = real_documents_for(keys)
+        if threading.current_thread().name == "slow":
+            has_read.set()
+            may_write.wait(10)
+        return documents
+
+    monkeypatch.setattr(indexing, "_documents_for", held_up)
+
+    def slow_sync():
+        with app.app_context():
+            indexing.sync(indexing.search_index())
+
+    slow = threading.Thread(target=slow_sync, name="slow")
+    slow.start()
+    try:
+        assert has_read.wait(10)
+        with app.app_context():
+            db.session.get(Case, case_id).visibility = "internal"
+            db.session.commit()
+            with pytest.raises(IndexBusy):
+                with indexing.search_index().batch(timeout=0.3):
+                    pass
+    finally:
+        may_write.set()
+        slow.join(10)
+    with app.app_context():
+        indexing.sync(indexing.search_index())
+        assert found("dwarsligger") == []
+        assert found("dwarsligger", db.session.get(User, users["outsider"])) == [
+            f"case:{case_id}"]
 
 
 def test_a_missing_index_is_rebuilt_by_sync(ctx):

@@ -110,3 +110,29 @@ def test_no_page_has_inline_script(browser):
         html = browser.get(url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\ssrc=)", html), url
         assert not re.search(r"\son[a-z]+=", html), url
+
+
+@pytest.mark.parametrize("url", [
+    "/casussen/?page=99999999999999999999",
+    "/casussen/?page=-5",
+    "/casussen/?page=twee",
+    "/reflecties/?page=9223372036854775807",
+    "/zoeken?q=water&page=99999999999999999999",
+    "/zoeken?q=water&page=0",
+    "/casussen/?rol=netwerkend&_anchor=x&_external=1&_method=POST&_scheme=ftp",
+    "/zoeken?rol=netwerkend&_external=1&_anchor=x",
+])
+def test_odd_addresses_get_a_page_not_an_error(browser, url):
+    assert browser.get(url).status_code == 200
+
+
+@pytest.mark.parametrize("url", ["/reflecties/99999999999999999999999", "/reflecties/-1",
+                                 "/reflecties/abc", "/casussen/%00", "/rollen/%F0%9F%98%80"])
+def test_odd_item_addresses_are_not_found(browser, url):
+    assert browser.get(url).status_code == 404
+
+
+def test_page_links_keep_filters_and_stay_on_this_site(app):
+    from app.web.templating import url_for_page
+    with app.test_request_context("/zoeken?q=water&rol=netwerkend&_external=1&page=3"):
+        assert url_for_page(4) == "/zoeken?q=water&rol=netwerkend&_external=1&page=4"

@@ -48,7 +48,7 @@ def count_reflections():
 def test_invalid_input_is_refused_with_the_field_and_reason(ctx, changes, field, code):
     from flask_login import AnonymousUserMixin
     with pytest.raises(ValidationFailed) as failure:
-        check_reflection(AnonymousUserMixin(), ReflectionInput(**{**VALID, **changes}))
+        check_reflection(ReflectionInput(**{**VALID, **changes}), author=AnonymousUserMixin())
     assert failure.value.errors[field].code == code
 
 
@@ -154,3 +154,21 @@ def test_prompt_text_is_escaped_and_keeps_its_paragraphs(app, member):
     html = member.get(response.headers["Location"]).get_data(as_text=True)
     assert "<p>Eerste alinea &lt;script&gt;alert(1)&lt;/script&gt;</p>\n<p>Tweede alinea</p>" \
         in html
+
+
+def test_a_public_reflection_does_not_reveal_a_hidden_case(app, member):
+    response = member.submit("/reflecties/nieuw", {**VALID, "case": "groepscasus-water",
+                                                   "title": "Openbaar over een groepscasus"})
+    address = response.headers["Location"]
+    assert "Groepscasus van de leergroep" in member.get(address).get_data(as_text=True)
+    seen_by_visitor = app.test_client().get(address).get_data(as_text=True)
+    assert "Openbaar over een groepscasus" in seen_by_visitor
+    assert "Groepscasus van de leergroep" not in seen_by_visitor
+    assert "groepscasus-water" not in seen_by_visitor
+
+
+def test_group_visibility_needs_a_group_the_author_is_in(app, outsider):
+    response = outsider.submit("/reflecties/nieuw", {**VALID, "visibility": "group",
+                                                     "learning_group": "water"})
+    assert response.status_code == 422
+    assert "U bent geen lid van deze leergroep." in response.get_data(as_text=True)

@@ -21,6 +21,8 @@ group_members = Table(
 
 class LearningGroup(Base):
     __tablename__ = "learning_groups"
+    # Never reuse the id of a deleted row: old index entries and group grants name ids.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(80), unique=True)

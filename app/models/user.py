@@ -23,6 +23,8 @@ class User(Base):
     """
 
     __tablename__ = "users"
+    # Never reuse the id of a deleted row: old index entries and group grants name ids.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)

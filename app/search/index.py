@@ -17,7 +17,8 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -43,6 +44,26 @@ def _cancel_quietly(writer) -> None:
         writer.cancel()
     except Exception:  # noqa: BLE001 - already failing; the original error is what matters
         pass
+
+
+def _read_progress(folder: Path) -> dict:
+    return json.loads((folder / PROGRESS).read_text(encoding="utf-8"))
+
+
+class Batch:
+    """What one locked write may do: know the mark, then stage documents up to a new one."""
+
+    def __init__(self, writer, applied_through: int):
+        self._writer = writer
+        self.applied_through = applied_through
+        self.through: int | None = None
+
+    def write(self, upserts: Iterable[dict], deletes: Iterable[str], through: int) -> None:
+        for key in deletes:
+            self._writer.delete_by_term("key", key)
+        for document in upserts:
+            self._writer.update_document(**document)
+        self.through = through
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -72,7 +93,7 @@ class SearchIndex:
 
     def progress(self) -> dict:
         """{"schema": …, "applied_through": …} of the current version."""
-        return json.loads((self._current_dir() / PROGRESS).read_text(encoding="utf-8"))
+        return _read_progress(self._current_dir())
 
     def is_usable(self) -> bool:
         """True when a current version exists and was built with this code's schema."""
@@ -90,31 +111,40 @@ class SearchIndex:
 
     # -- writing ----------------------------------------------------------------------
 
-    def apply(self, upserts: Iterable[dict], deletes: Iterable[str], through: int,
-              timeout: float = 30.0) -> None:
-        """Write one batch, commit it, and only then move the progress mark to `through`.
+    @contextmanager
+    def batch(self, timeout: float = 30.0) -> Iterator[Batch]:
+        """Hold the write lock of the current version, expose its progress mark, and on
+        leaving commit what was written, then move the mark.
 
-        Raises IndexBusy when another writer holds the index for `timeout` seconds.
+        The caller reads its changes *inside* the block, after the lock is taken, so two
+        writers (the indexer and a `flask search sync`) can never commit an older state
+        over a newer one. Raises IndexBusy when the lock stays taken for `timeout` s.
         """
         folder = self._current_dir()
         writer = whoosh_index.open_dir(str(folder)).writer(timeout=timeout, compound=False)
+        batch = Batch(writer, _read_progress(folder)["applied_through"])
         try:
-            for key in deletes:
-                writer.delete_by_term("key", key)
-            for document in upserts:
-                writer.update_document(**document)
+            yield batch
+            if batch.through is None:
+                writer.cancel()
+                return
             writer.commit()
         except BaseException:
             _cancel_quietly(writer)  # free the lock and the files; the batch is replayed later
             raise
-        self._mark(folder, through)
+        self._mark(folder, batch.through)
+
+    def apply(self, upserts: Iterable[dict], deletes: Iterable[str], through: int,
+              timeout: float = 30.0) -> None:
+        """Write ready-made documents in one batch (for callers that need no mark first)."""
+        with self.batch(timeout) as batch:
+            batch.write(upserts, deletes, through)
 
     def _mark(self, folder: Path, through: int) -> None:
-        progress_file = folder / PROGRESS
-        current = json.loads(progress_file.read_text(encoding="utf-8"))
+        current = _read_progress(folder)
         if through > current["applied_through"]:
             current["applied_through"] = through
-            _write_atomically(progress_file, json.dumps(current))
+            _write_atomically(folder / PROGRESS, json.dumps(current))
 
     def rebuild(self, documents: Iterable[dict], through: int, procs: int = 1) -> str:
         """Build a complete new version aside, then make it current in one rename."""

@@ -12,8 +12,8 @@ from whoosh import highlight, qparser, query
 from app.search.schema import TEXT_FIELDS
 
 EXCERPT_CHARS = 240
-# What a query may use: words, "phrases", (groups), AND/OR/NOT, prefix*. Field syntax
-# is left out so that typed text cannot reach the access fields.
+# What a query may use: words, "phrases", (groups), AND/OR/NOT (EN/OF/NIET), prefix*.
+# Field syntax is left out so that typed text cannot reach the access fields.
 _SYNTAX_PLUGINS = (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin)
 
 
@@ -36,10 +36,21 @@ class ResultPage:
     page_length: int
 
 
+def _dutch_operators() -> qparser.OperatorsPlugin:
+    """AND/OR/NOT, and in capitals their Dutch words EN/OF/NIET (in lower case these stay
+    ordinary words: "niet" and "of" are stop words, "en" too)."""
+    return qparser.OperatorsPlugin(
+        And=r"(?<=\s)(AND|EN)(?=\s)",
+        Or=r"(?<=\s)(OR|OF)(?=\s)",
+        Not=r"(^|(?<=(\s|[()])))(NOT|NIET)(?=\s)",
+    )
+
+
 def _parser(schema, *, plain: bool = False) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(list(TEXT_FIELDS), schema, group=qparser.AndGroup)
     for plugin in _SYNTAX_PLUGINS:
         parser.remove_plugin_class(plugin)
+    parser.replace_plugin(_dutch_operators())
     if plain:
         parser.remove_plugin_class(qparser.OperatorsPlugin)
         parser.remove_plugin_class(qparser.GroupPlugin)
@@ -114,9 +125,9 @@ def run_search(searcher, text: str, grants: Sequence[Mapping[str, set[str]]], *,
     results.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
     total = results.total
     return ResultPage(
-        hits=[_hit(hit) for hit in results] if page <= max(results.pagecount, 1) else [],
+        hits=[_hit(hit) for hit in results],  # a page past the end shows the last one
         total=total,
-        page=results.pagenum,
+        page=max(results.pagenum, 1),
         page_count=max(math.ceil(total / page_length), 1),
         page_length=page_length,
     )

@@ -26,7 +26,6 @@ from app.services.validation import Checker, slugify
 LIMITS = {"title": 200, "summary": 500, "body": 100_000, "organisation": 200,
           "dilemma": 2_000}
 PAGE_SIZE = 20
-SLUG_ATTEMPTS = 50
 RESERVED_SLUGS = {"nieuw"}  # path segments under /casussen/ that are pages of their own
 
 
@@ -77,8 +76,11 @@ def _check_taxonomy(check: Checker, data: CaseInput) -> dict:
     }
 
 
-def check_case(data: CaseInput) -> dict:
-    """All problems at once (ValidationFailed), or the cleaned values keyed by attribute."""
+def check_case(data: CaseInput, author) -> dict:
+    """All problems at once (ValidationFailed), or the cleaned values keyed by attribute.
+
+    `author` is the submitting user, or None for the content import (see Checker.visibility).
+    """
     check = Checker()
     values = {
         name: check.text(name, getattr(data, name), required=name in {"title", "summary", "body"},
@@ -90,8 +92,8 @@ def check_case(data: CaseInput) -> dict:
     values["year_end"] = check.year("year_end", data.year_end)
     if values["year_start"] and values["year_end"] and values["year_end"] < values["year_start"]:
         check.fail("year_end", "before_start")
-    values["visibility"] = check.visibility(data.visibility, has_group=bool(values["groups"]),
-                                            group_field="learning_groups")
+    values["visibility"] = check.visibility(data.visibility, groups=values["groups"],
+                                            group_field="learning_groups", author=author)
     check.done()
     return values
 
@@ -107,12 +109,16 @@ def fill_case(case: Case, values: dict) -> None:
 
 
 def _free_slug(title: str) -> str:
+    """The title as a slug, with -2, -3, … added when that is taken."""
     base = slugify(title)
-    taken = set(db.session.scalars(
+    taken = RESERVED_SLUGS | set(db.session.scalars(
         select(Case.slug).where((Case.slug == base) | Case.slug.like(f"{base}-%"))
     ))
-    candidates = [base, *(f"{base}-{n}" for n in range(2, 2 + SLUG_ATTEMPTS))]
-    return next(slug for slug in candidates if slug not in taken | RESERVED_SLUGS)
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
 
 
 def submit_case(user, data: CaseInput) -> Case:
@@ -123,7 +129,7 @@ def submit_case(user, data: CaseInput) -> Case:
     """
     if not can_submit(user):
         raise PermissionError("sign in to submit a case")
-    values = check_case(data)
+    values = check_case(data, author=user)
     for _attempt in range(3):  # another process may take the same slug between check and insert
         case = Case(owner_id=user.id, status=Status.PUBLISHED, published_at=utcnow())
         fill_case(case, values)

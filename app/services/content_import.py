@@ -7,11 +7,8 @@ nothing. Items are checked by the same rules as the web forms.
 """
 from __future__ import annotations
 
-import hashlib
-import re
 from collections import Counter
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 import yaml
@@ -33,6 +30,17 @@ from app.models import (
 )
 from app.rendering import render_markdown
 from app.services.cases import CaseInput, check_case, fill_case
+from app.services.content_files import (
+    KEY_PATTERN,
+    FileProblem,
+    Source,
+    as_list,
+    as_text,
+    published_at,
+    read_source,
+    read_text,
+    reflection_sections,
+)
 from app.services.reflections import (
     PROMPT_HEADINGS,
     ReflectionInput,
@@ -41,9 +49,7 @@ from app.services.reflections import (
 )
 from app.services.validation import ValidationFailed
 
-MAX_FILE_BYTES = 256_000
 TAXONOMY_FILE = "taxonomy.yml"
-KEY_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
 POSITIONS = {"boven-links", "boven-rechts", "onder-links", "onder-rechts"}
 ROLE_KEYS = {"label", "label_en", "short", "short_en", "paradigm", "position", "order",
              "behaviours"}
@@ -51,7 +57,6 @@ GROUP_KEYS = {"name", "summary", "subthemes"}
 CASE_KEYS = {f.name for f in fields(CaseInput)} - {"body"} | {"status", "published"}
 REFLECTION_KEYS = ({f.name for f in fields(ReflectionInput)} - set(PROMPT_HEADINGS)
                    - {"occurred_on"} | {"status", "date"})
-HEADING_FIELDS = {heading.lower(): name for name, heading in PROMPT_HEADINGS.items()}
 
 
 @dataclass(frozen=True)
@@ -67,19 +72,6 @@ class ContentInvalid(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems
-
-
-class _FileProblem(Exception):
-    """One thing wrong with one file; collected, never shown alone."""
-
-
-@dataclass
-class Source:
-    path: str  # relative to the content folder, for messages
-    key: str   # the file name without .md: a role id, group slug, case slug, reflection key
-    meta: dict
-    body: str
-    digest: str
 
 
 @dataclass
@@ -100,95 +92,20 @@ class ImportReport:
         )
 
 
-# -- reading files ------------------------------------------------------------------------
-
-def _read_text(path: Path, root: Path) -> bytes:
-    if not path.resolve().is_relative_to(root.resolve()):
-        raise _FileProblem("points outside the content folder")
-    data = path.read_bytes()
-    if len(data) > MAX_FILE_BYTES:
-        raise _FileProblem(f"is larger than {MAX_FILE_BYTES} bytes")
-    return data
-
-
-def _parse_markdown_file(data: bytes) -> tuple[dict, str]:
-    try:
-        text = data.decode("utf-8").replace("\r\n", "\n")
-    except UnicodeDecodeError as error:
-        raise _FileProblem(f"is not UTF-8 (byte {error.start})") from None
-    match = re.match(r"---\n(.*?)\n---\n?(.*)\Z", text, re.S)
-    if not match:
-        raise _FileProblem("does not start with front matter between two '---' lines")
-    try:
-        meta = yaml.safe_load(match.group(1)) or {}
-    except yaml.YAMLError as error:
-        raise _FileProblem(f"front matter is not valid YAML: {error}") from None
-    if not isinstance(meta, dict):
-        raise _FileProblem("front matter must be a mapping of keys to values")
-    return meta, match.group(2)
-
-
-def _read_source(path: Path, root: Path, allowed_keys: set[str]) -> Source:
-    data = _read_text(path, root)
-    meta, body = _parse_markdown_file(data)
-    unknown = sorted(set(map(str, meta)) - allowed_keys)
-    if unknown:
-        raise _FileProblem(f"unknown keys {unknown}; allowed: {sorted(allowed_keys)}")
-    if not KEY_PATTERN.fullmatch(path.stem):
-        raise _FileProblem("file name must be lower-case letters, digits and hyphens")
-    return Source(str(path.relative_to(root)), path.stem, meta, body,
-                  hashlib.sha256(data).hexdigest())
-
-
-def _as_list(value) -> list[str]:
-    if value is None:
-        return []
-    return [str(item) for item in value] if isinstance(value, list) else [str(value)]
-
-
-def _as_text(value) -> str:
-    return "" if value is None else str(value)
-
-
 def _input_from_meta(input_class, meta: dict, **extra):
     """Fill a CaseInput/ReflectionInput from front matter: lists as lists, the rest as text."""
     values = {
-        spec.name: _as_list(meta.get(spec.name)) if spec.default_factory is list
-        else _as_text(meta.get(spec.name))
+        spec.name: as_list(meta.get(spec.name)) if spec.default_factory is list
+        else as_text(meta.get(spec.name))
         for spec in fields(input_class) if spec.name in meta
     }
     return input_class(**values, **extra)
 
 
-def _published_at(value) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    if isinstance(value, date):
-        return datetime.combine(value, time(), tzinfo=timezone.utc)
-    return None
-
-
-def _reflection_sections(body: str) -> dict[str, str]:
-    """Split a reflection body on its '## Heading' lines into prompt fields."""
-    if body.strip() and not body.lstrip().startswith("## "):
-        raise _FileProblem("text before the first '## ' heading")
-    sections = {}
-    for chunk in re.split(r"^## ", body, flags=re.M)[1:]:
-        heading, _, text = chunk.partition("\n")
-        name = HEADING_FIELDS.get(heading.strip().lower())
-        if name is None:
-            raise _FileProblem(f"unknown heading '## {heading.strip()}'; "
-                               f"use: {', '.join(PROMPT_HEADINGS.values())}")
-        sections[name] = text.strip()
-    return sections
-
-
-# -- applying files -----------------------------------------------------------------------
-
 def _status(meta: dict) -> str:
-    status = _as_text(meta.get("status") or Status.PUBLISHED.value)
+    status = as_text(meta.get("status") or Status.PUBLISHED.value)
     if status not in {s.value for s in Status}:
-        raise _FileProblem(f"status '{status}' is not one of {[s.value for s in Status]}")
+        raise FileProblem(f"status '{status}' is not one of {[s.value for s in Status]}")
     return status
 
 
@@ -243,15 +160,15 @@ class Importer:
         sources = []
         for path in sorted((self.root / kind).glob("*.md")):
             try:
-                sources.append(_read_source(path, self.root, keys))
-            except (_FileProblem, OSError) as error:
+                sources.append(read_source(path, self.root, keys))
+            except (FileProblem, OSError) as error:
                 self._problem(str(path.relative_to(self.root)), str(error))
         return sources
 
     def _read_taxonomy(self) -> dict:
         try:
-            data = yaml.safe_load(_read_text(self.root / TAXONOMY_FILE, self.root)) or {}
-        except (_FileProblem, OSError, yaml.YAMLError) as error:
+            data = yaml.safe_load(read_text(self.root / TAXONOMY_FILE, self.root)) or {}
+        except (FileProblem, OSError, yaml.YAMLError) as error:
             self._problem(TAXONOMY_FILE, str(error))
             return {}
         kinds = {kind.value for kind in TermKind}
@@ -263,7 +180,7 @@ class Importer:
     def _guarded(self, kind: str, source: Source, applier) -> None:
         try:
             outcome = applier(source)
-        except _FileProblem as problem:
+        except FileProblem as problem:
             self._problem(source.path, str(problem))
         except ValidationFailed as failure:
             for name, error in failure.errors.items():
@@ -275,12 +192,12 @@ class Importer:
         existing = {(t.kind, t.slug): t for t in db.session.scalars(select(Term))}
         for kind, entries in taxonomy.items():
             for position, entry in enumerate(entries or []):
-                slug = _as_text((entry or {}).get("slug"))
+                slug = as_text((entry or {}).get("slug"))
                 if not KEY_PATTERN.fullmatch(slug) or not (entry or {}).get("label"):
                     self._problem(TAXONOMY_FILE, f"{kind}[{position}] needs a slug and a label")
                     continue
-                values = {"label": _as_text(entry["label"]),
-                          "label_en": _as_text(entry.get("label_en")), "position": position}
+                values = {"label": as_text(entry["label"]),
+                          "label_en": as_text(entry.get("label_en")), "position": position}
                 term = existing.get((kind, slug))
                 if term is None:
                     db.session.add(Term(kind=kind, slug=slug, **values))
@@ -298,19 +215,19 @@ class Importer:
             return "unchanged"
         meta = source.meta
         if not meta.get("label"):
-            raise _FileProblem("label is required")
+            raise FileProblem("label is required")
         if meta.get("position") not in POSITIONS:
-            raise _FileProblem(f"position must be one of {sorted(POSITIONS)}")
+            raise FileProblem(f"position must be one of {sorted(POSITIONS)}")
         if not isinstance(meta.get("order", 0), int):
-            raise _FileProblem("order must be a whole number")
+            raise FileProblem("order must be a whole number")
         outcome = "updated" if role else "new"
         if role is None:
             role = Role(id=source.key)
             db.session.add(role)
         for name in ("label", "label_en", "short", "short_en", "paradigm", "position"):
-            setattr(role, name, _as_text(meta.get(name)))
+            setattr(role, name, as_text(meta.get(name)))
         role.order = meta.get("order", 0)
-        role.behaviours = _as_list(meta.get("behaviours"))
+        role.behaviours = as_list(meta.get("behaviours"))
         role.description_html = render_markdown(source.body).html
         role.content_hash = source.digest
         return outcome
@@ -320,14 +237,14 @@ class Importer:
         themes = []
         for position, entry in enumerate(entries or []):
             entry = entry if isinstance(entry, dict) else {}
-            slug = _as_text(entry.get("slug"))
+            slug = as_text(entry.get("slug"))
             if not KEY_PATTERN.fullmatch(slug) or not entry.get("name"):
-                raise _FileProblem(f"subthemes[{position}] needs a slug and a name")
+                raise FileProblem(f"subthemes[{position}] needs a slug and a name")
             theme = existing.get(slug) or SubTheme(slug=slug)
             if theme.group is not None and theme.group is not group:
-                raise _FileProblem(f"sub-theme '{slug}' already belongs to another group")
-            theme.name, theme.position = _as_text(entry["name"]), position
-            theme.description = _as_text(entry.get("description"))
+                raise FileProblem(f"sub-theme '{slug}' already belongs to another group")
+            theme.name, theme.position = as_text(entry["name"]), position
+            theme.description = as_text(entry.get("description"))
             themes.append(theme)
         return themes
 
@@ -336,13 +253,13 @@ class Importer:
         if group is not None and group.content_hash == source.digest:
             return "unchanged"
         if not source.meta.get("name"):
-            raise _FileProblem("name is required")
+            raise FileProblem("name is required")
         outcome = "updated" if group else "new"
         if group is None:
             group = LearningGroup(slug=source.key)
             db.session.add(group)
-        group.name = _as_text(source.meta["name"])
-        group.summary = _as_text(source.meta.get("summary"))
+        group.name = as_text(source.meta["name"])
+        group.summary = as_text(source.meta.get("summary"))
         group.subthemes = self._subthemes(group, source.meta.get("subthemes"))
         group.description_html = render_markdown(source.body).html
         group.content_hash = source.digest
@@ -353,11 +270,11 @@ class Importer:
         if case is not None and case.content_hash == source.digest:
             return "unchanged"
         if case is not None and case.content_hash is None:
-            raise _FileProblem("a case with this slug was written in Casusbank itself")
+            raise FileProblem("a case with this slug was written in Casusbank itself")
         meta = source.meta
         data = _input_from_meta(CaseInput, {"visibility": Visibility.PUBLIC.value, **meta},
                                 body=source.body)
-        values = check_case(data)
+        values = check_case(data, author=None)
         outcome = "updated" if case else "new"
         if case is None:
             case = Case(slug=source.key)
@@ -375,9 +292,9 @@ class Importer:
         meta = source.meta
         data = _input_from_meta(ReflectionInput,
                                 {"visibility": Visibility.PUBLIC.value, **meta},
-                                occurred_on=_as_text(meta.get("date")),
-                                **_reflection_sections(source.body))
-        values = check_reflection(None, data, any_case=True)
+                                occurred_on=as_text(meta.get("date")),
+                                **reflection_sections(source.body))
+        values = check_reflection(data, author=None)
         outcome = "updated" if reflection else "new"
         if reflection is None:
             reflection = Reflection(source_key=source.key)
@@ -391,7 +308,7 @@ class Importer:
     def _publication(item, published, status: str) -> None:
         item.status = status
         if status == Status.PUBLISHED:
-            item.published_at = _published_at(published) or item.published_at or utcnow()
+            item.published_at = published_at(published) or item.published_at or utcnow()
 
 
 def import_content(root: str | Path) -> ImportReport:

@@ -62,15 +62,20 @@ def _documents_for(keys: set[tuple[str, int]]) -> tuple[list[dict], list[str]]:
 
 
 def apply_changes(index: SearchIndex, batch_size: int = 500) -> int:
-    """Apply one batch of the change log; returns how many rows it covered (0: up to date)."""
-    rows = db.session.execute(
-        select(ChangeLog.id, ChangeLog.entity, ChangeLog.entity_id)
-        .where(ChangeLog.id > index.applied_through())
-        .order_by(ChangeLog.id).limit(batch_size)
-    ).all()
-    if rows:
-        upserts, deletes = _documents_for({(row.entity, row.entity_id) for row in rows})
-        index.apply(upserts, deletes, through=rows[-1].id)
+    """Apply one batch of the change log; returns how many rows it covered (0: up to date).
+
+    The rows and the items are read while the index's write lock is held, so whichever
+    process writes last has also read last: an older state never overwrites a newer one.
+    """
+    with index.batch() as batch:
+        rows = db.session.execute(
+            select(ChangeLog.id, ChangeLog.entity, ChangeLog.entity_id)
+            .where(ChangeLog.id > batch.applied_through)
+            .order_by(ChangeLog.id).limit(batch_size)
+        ).all()
+        if rows:
+            upserts, deletes = _documents_for({(row.entity, row.entity_id) for row in rows})
+            batch.write(upserts, deletes, through=rows[-1].id)
     db.session.rollback()  # end the read transaction, so the next batch sees new commits
     return len(rows)
 

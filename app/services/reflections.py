@@ -51,13 +51,13 @@ class ReflectionInput:
     visibility: str = Visibility.GROUP.value
 
 
-def _check_case(check: Checker, user, slug: str, any_case: bool) -> Case | None:
+def _check_case(check: Checker, author, slug: str) -> Case | None:
     """Only a case the author can see may be reflected on; others look nonexistent."""
     slug = (slug or "").strip()
     if not slug:
         return None
     case = db.session.scalar(select(Case).where(Case.slug == slug))
-    if case is None or not (any_case or can_view(user, case)):
+    if case is None or (author is not None and not can_view(author, case)):
         check.fail("case", "unknown", value=slug)
         return None
     return case
@@ -79,10 +79,11 @@ def _check_roles(check: Checker, data: ReflectionInput) -> dict:
     }
 
 
-def check_reflection(user, data: ReflectionInput, *, any_case: bool = False) -> dict:
+def check_reflection(data: ReflectionInput, author) -> dict:
     """All problems at once (ValidationFailed), or the cleaned values keyed by attribute.
 
-    `any_case` lets the content import refer to cases whatever their visibility.
+    `author` is the submitting user, or None for the content import: editors' seed
+    reflections may refer to any case and any learning group.
     """
     check = Checker()
     values = {
@@ -91,14 +92,15 @@ def check_reflection(user, data: ReflectionInput, *, any_case: bool = False) -> 
         for name, limit in LIMITS.items()
     }
     values.update(_check_roles(check, data))
-    values["case"] = _check_case(check, user, data.case, any_case)
+    values["case"] = _check_case(check, author, data.case)
     values["context"] = check.choice("context", data.context,
                                      catalog.terms_by_slug(TermKind.REFLECTION_CONTEXT))
     values["group"] = check.choice("learning_group", data.learning_group,
                                    catalog.groups_by_slug())
     values["occurred_on"] = check.date("occurred_on", data.occurred_on)
-    values["visibility"] = check.visibility(data.visibility, has_group=bool(values["group"]),
-                                            group_field="learning_group")
+    values["visibility"] = check.visibility(
+        data.visibility, groups=[values["group"]] if values["group"] else [],
+        group_field="learning_group", author=author)
     check.done()
     return values
 
@@ -115,7 +117,7 @@ def submit_reflection(user, data: ReflectionInput) -> Reflection:
     """
     if not can_submit(user):
         raise PermissionError("sign in to submit a reflection")
-    values = check_reflection(user, data)
+    values = check_reflection(data, author=user)
     reflection = Reflection(owner_id=user.id, status=Status.PUBLISHED, published_at=utcnow())
     fill_reflection(reflection, values)
     db.session.add(reflection)
@@ -126,6 +128,13 @@ def submit_reflection(user, data: ReflectionInput) -> Reflection:
 def get_visible_reflection(user, reflection_id: int) -> Reflection | None:
     reflection = db.session.get(Reflection, reflection_id)
     return reflection if reflection is not None and can_view(user, reflection) else None
+
+
+def case_shown_with(user, reflection: Reflection) -> Case | None:
+    """The case a reflection is about, if the reader may see that case too: a public
+    reflection on a group case must not show the case's title to everyone."""
+    case = reflection.case
+    return case if case is not None and can_view(user, case) else None
 
 
 def visible_reflections(user):

@@ -9,7 +9,6 @@ from app.search import ResultPage, SearcherCache, SearchIndex, run_search
 from app.services.permissions import access_grants
 
 MAX_QUERY_LENGTH = 500
-MAX_PAGE = 500
 
 
 @dataclass
@@ -42,5 +41,5 @@ def search_items(user, text: str, roles: list[str], page: int = 1) -> SearchOutc
         outcome.notices.append("index_not_ready")
         return outcome
     outcome.results = run_search(searcher, text, access_grants(user), roles=roles,
-                                 page=min(max(page, 1), MAX_PAGE))
+                                 page=page)
     return outcome

@@ -31,6 +31,7 @@ ENGLISH = {
     "invalid_email": "is not an e-mail address",
     "taken": "is already in use",
     "required_for_group_visibility": "is required when only the learning group may read it",
+    "not_member": "must be a learning group the author is a member of",
     "switch_incomplete": "needs both a from-role and a to-role",
     "switch_same": "must differ from the from-role",
 }
@@ -120,12 +121,18 @@ class Checker:
             self.fail(name, "invalid_date")
             return None
 
-    def visibility(self, value: str | None, *, has_group: bool, group_field: str) -> str | None:
-        """One of the visibilities; `group` only for an item that has a learning group."""
+    def visibility(self, value: str | None, *, groups: list, group_field: str,
+                   author=None) -> str | None:
+        """One of the visibilities. `group` needs a learning group, and one the author is
+        a member of: sharing with a group you are not in is a slip, not a choice. (The
+        content import passes no author: editors place seed items where they belong.)"""
         chosen = self.choice("visibility", value, {v.value: v.value for v in Visibility},
                              required=True)
-        if chosen == Visibility.GROUP and not has_group:
-            self.fail(group_field, "required_for_group_visibility")
+        if chosen == Visibility.GROUP:
+            if not groups:
+                self.fail(group_field, "required_for_group_visibility")
+            elif author is not None and not author.group_ids & {g.id for g in groups}:
+                self.fail(group_field, "not_member")
         return chosen
 
     def done(self) -> None:

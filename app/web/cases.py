@@ -4,7 +4,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.models import TermKind
 from app.services import catalog
 from app.services.cases import (
     CaseInput,
@@ -14,7 +13,7 @@ from app.services.cases import (
     visible_reflections,
 )
 from app.services.validation import ValidationFailed
-from app.web.forms import error_messages, input_from_form, options
+from app.web.forms import error_messages, input_from_form, options, page_number
 
 bp = Blueprint("cases", __name__, url_prefix="/casussen")
 
@@ -29,7 +28,7 @@ def _filter(value: str | None, lookup: dict):
 @bp.get("/")
 def index():
     roles = catalog.roles_by_id()
-    domains = catalog.terms_by_slug(TermKind.POLICY_DOMAIN)
+    domains = catalog.terms_by_slug(catalog.TermKind.POLICY_DOMAIN)
     groups = catalog.groups_by_slug()
     chosen = {
         "rol": _filter(request.args.get("rol"), roles),
@@ -37,7 +36,7 @@ def index():
         "leergroep": _filter(request.args.get("leergroep"), groups),
     }
     page = list_cases(current_user, role=chosen["rol"], domain=chosen["beleidsterrein"],
-                      group=chosen["leergroep"], page=request.args.get("page", 1, type=int))
+                      group=chosen["leergroep"], page=page_number(request.args))
     return render_template("cases/index.html", page=page, chosen=chosen,
                            roles=roles.values(), domains=domains.values(),
                            groups=groups.values())
@@ -53,10 +52,10 @@ def detail(slug: str):
 def _form_options() -> dict[str, list[tuple[str, str]]]:
     return {
         "roles": options(catalog.roles(), "id", "label"),
-        "domains": options(catalog.terms(TermKind.POLICY_DOMAIN)),
-        "phases": options(catalog.terms(TermKind.PHASE)),
-        "scales": options(catalog.terms(TermKind.SCALE)),
-        "stakeholder_types": options(catalog.terms(TermKind.STAKEHOLDER_TYPE)),
+        "domains": options(catalog.terms(catalog.TermKind.POLICY_DOMAIN)),
+        "phases": options(catalog.terms(catalog.TermKind.PHASE)),
+        "scales": options(catalog.terms(catalog.TermKind.SCALE)),
+        "stakeholder_types": options(catalog.terms(catalog.TermKind.STAKEHOLDER_TYPE)),
         "groups": options(catalog.groups(), "slug", "name"),
         "subthemes": [(theme.slug, f"{group.name}: {theme.name}")
                       for group in catalog.groups() for theme in group.subthemes],

@@ -20,6 +20,14 @@ def input_from_form(input_class, form: MultiDict):
     return input_class(**values)
 
 
+LAST_PAGE = 10_000  # far beyond any real list; keeps absurd numbers away from the database
+
+
+def page_number(args: MultiDict) -> int:
+    """The `page` of the address as a sensible whole number (1 when missing or nonsense)."""
+    return min(max(args.get("page", 1, type=int), 1), LAST_PAGE)
+
+
 def options(items, value: str = "slug", label: str = "label") -> list[tuple[str, str]]:
     """(value, label) pairs for a select or a group of checkboxes."""
     return [(getattr(item, value), getattr(item, label)) for item in items]

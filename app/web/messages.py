@@ -64,6 +64,10 @@ GENERAL = {
     "invalid_email": "Vul een geldig e-mailadres in, bijvoorbeeld naam@minienw.nl.",
     "taken": "Dit e-mailadres heeft al een account.",
     "required_for_group_visibility": "Kies een leergroep, of kies wie het anders mag lezen.",
+    "not_member": (
+        "U bent geen lid van deze leergroep. Kies een leergroep waarvan u lid bent, of kies"
+        " wie het anders mag lezen."
+    ),
     "switch_incomplete": "Kies bij het schakelmoment zowel de rol ‘van’ als de rol ‘naar’.",
     "switch_same": "Kies bij ‘naar’ een andere rol dan bij ‘van’.",
 }

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app.services import catalog
 from app.services.search import search_items
+from app.web.forms import page_number
 from app.web.messages import NOTICES
 
 bp = Blueprint("search", __name__)
@@ -19,7 +20,7 @@ def index():
     outcome = None
     if text.strip() or chosen_roles:
         outcome = search_items(current_user, text, chosen_roles,
-                               page=request.args.get("page", 1, type=int))
+                               page=page_number(request.args))
     return render_template("search.html", outcome=outcome, text=text, roles=roles,
                            chosen_roles=chosen_roles,
                            notices=[NOTICES[code] for code in (outcome.notices if outcome else [])])

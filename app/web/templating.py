@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
@@ -34,10 +35,13 @@ def dutch_date(value: date | datetime | None) -> str:
 
 
 def url_for_page(page: int) -> str:
-    """The current page's address with another page number, keeping every filter."""
-    args = request.args.to_dict(flat=False)
-    args["page"] = [str(page)]
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    """The current address with another page number, keeping every filter.
+
+    Built by hand rather than with url_for, which would treat keys such as `_external`
+    or `_anchor` from the address as instructions.
+    """
+    kept = [(key, value) for key, value in request.args.items(multi=True) if key != "page"]
+    return f"{request.path}?{urlencode([*kept, ('page', page)])}"
 
 
 def item_url(kind: str, ref) -> str:

@@ -2,11 +2,12 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 22:48:14.168502
+Create Date: 2026-11-27
 
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 # revision identifiers, used by Alembic.
 revision = '0001'
@@ -34,7 +35,8 @@ def upgrade():
     sa.Column('description_html', sa.Text(), nullable=False),
     sa.Column('content_hash', sa.String(length=64), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_learning_groups')),
-    sa.UniqueConstraint('slug', name=op.f('uq_learning_groups_slug'))
+    sa.UniqueConstraint('slug', name=op.f('uq_learning_groups_slug')),
+    sqlite_autoincrement=True
     )
     op.create_table('roles',
     sa.Column('id', sa.String(length=40), nullable=False),
@@ -73,7 +75,8 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('last_login_at', sa.DateTime(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('email', name=op.f('uq_users_email'))
+    sa.UniqueConstraint('email', name=op.f('uq_users_email')),
+    sqlite_autoincrement=True
     )
     op.create_table('cases',
     sa.Column('id', sa.Integer(), nullable=False),
