@@ -248,13 +248,33 @@ WRITERS, SAVES_EACH = 4, 10
 
 
 def _save_cases(tmp_path: str, writer: int, author_id: int, start) -> None:
-    """Runs in a separate process: its own app and connection, the same database file."""
+    """Runs in a separate process: its own app and connection, the same database file.
+
+    Each writer adds cases and edits one shared case (text and visibility); writers 0 and
+    1 also run `sync` after every save, as an operator might beside the indexer.
+    """
     app = make_app(Path(tmp_path))
     start.wait()
     with app.app_context():
         for number in range(SAVES_EACH):
             new_case(f"Gelijktijdig {writer} {number}", author_id)
+            shared = db.session.scalar(select(Case).where(Case.slug == SHARED))
+            shared.summary = f"Stand {writer}-{number}"
+            shared.visibility = "internal" if (writer + number) % 2 else "public"
+            db.session.commit()
+            if writer < 2:
+                indexing.sync(indexing.search_index())
     close_app(app)
+
+
+SHARED = "geluidsmaatregelen-hsl-zuid"
+
+
+def _wait_for_the_indexer(deadline_seconds: float = 30) -> None:
+    index, deadline = indexing.search_index(), time.monotonic() + deadline_seconds
+    while index.applied_through() < indexing.last_change_id():
+        assert time.monotonic() < deadline, "the indexer fell behind for good"
+        time.sleep(0.05)
 
 
 @pytest.mark.slow
@@ -276,15 +296,24 @@ def test_several_processes_saving_at_once_lose_no_update(app, users, tmp_path):
     indexer = threading.Thread(target=index_meanwhile)
     indexer.start()
     start.set()
-    for process in writers:
-        process.join(120)
-    stop.set()
-    indexer.join(10)
-    assert [process.exitcode for process in writers] == [0] * WRITERS
+    try:
+        for process in writers:
+            process.join(120)
+        assert [process.exitcode for process in writers] == [0] * WRITERS
+        with app.app_context():
+            _wait_for_the_indexer()   # no final sync: the indexer alone must get there
+    finally:
+        stop.set()
+        indexer.join(10)
     with app.app_context():
-        indexing.sync(indexing.search_index())
         saved = set(db.session.scalars(
             select(Case.id).where(Case.title.like("Gelijktijdig %"))))
         indexed = {int(key.split(":")[1]) for key in found("gelijktijdig")}
+        shared = db.session.scalar(select(Case).where(Case.slug == SHARED))
+        with indexing.search_index().open().searcher() as searcher:
+            stored = searcher.document(key=shared.search_key)
+        anonymous_finds_it = shared.search_key in found("onderhoudsbedrijf")
     assert len(saved) == WRITERS * SAVES_EACH
     assert indexed == saved
+    assert stored["summary"] == shared.summary
+    assert anonymous_finds_it == (shared.visibility == "public")
