@@ -118,9 +118,10 @@ def serve_command(bind, workers):
     config = current_app.config
     processes = [
         subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "search", "worker"]),
-        subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers",
-                          str(workers or config["SERVE_WORKERS"]), "--bind",
-                          bind or config["SERVE_BIND"], "app:create_app()"]),
+        # No control socket: it would be shared in $HOME by every instance on the machine.
+        subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket",
+                          "--workers", str(workers or config["SERVE_WORKERS"]),
+                          "--bind", bind or config["SERVE_BIND"], "app:create_app()"]),
     ]
     stop = threading.Event()
     _stop_on_signals(stop)
