@@ -1,9 +1,11 @@
 """Keeps the search index in step with the database by following the change log.
 
-The indexer is the only writer of the index. It reads change-log rows after the index's
-progress mark, loads each named item's *current* state (so replaying a row twice does no
-harm), writes the batch, commits it, and only then moves the mark. A crash anywhere
-loses nothing: the rows are still there and the next run applies them.
+The indexer (`flask search worker`) writes the index; web requests never do. A batch
+takes the index's write lock, reads the change-log rows after the index's progress mark,
+loads each named item's *current* state (so replaying a row twice does no harm), writes,
+commits, and only then moves the mark. A crash anywhere loses nothing: the rows are
+still there and the next batch applies them. `flask search sync` runs the same batches,
+so running it beside the indexer is safe: the lock puts them one after the other.
 """
 from __future__ import annotations
 
