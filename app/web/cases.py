@@ -12,8 +12,7 @@ from app.services.cases import (
     submit_case,
     visible_reflections,
 )
-from app.services.validation import ValidationFailed
-from app.web.forms import error_messages, input_from_form, options, page_number
+from app.web.forms import options, page_number, submitted
 
 bp = Blueprint("cases", __name__, url_prefix="/casussen")
 
@@ -67,12 +66,8 @@ def _form_options() -> dict[str, list[tuple[str, str]]]:
 def new():
     form, errors = CaseInput(), {}
     if request.method == "POST":
-        form = input_from_form(CaseInput, request.form)
-        try:
-            case = submit_case(current_user, form)
-        except ValidationFailed as failure:
-            errors = error_messages(failure)
-        else:
+        form, errors, case = submitted(CaseInput, submit_case)
+        if case:
             flash("Uw casus is opgeslagen.", "success")
             return redirect(url_for("cases.detail", slug=case.slug), code=303)
     return render_template("cases/new.html", form=form, errors=errors, options=_form_options()), (

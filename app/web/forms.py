@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import fields
 from urllib.parse import urlsplit
 
+from flask import request
+from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from app.services.validation import ValidationFailed
@@ -31,6 +33,19 @@ def page_number(args: MultiDict) -> int:
 def options(items, value: str = "slug", label: str = "label") -> list[tuple[str, str]]:
     """(value, label) pairs for a select or a group of checkboxes."""
     return [(getattr(item, value), getattr(item, label)) for item in items]
+
+
+def submitted(input_class, submit):
+    """Read the posted form into `input_class` and hand it to the service `submit`.
+
+    Returns (form, errors, item): the item when it was saved, else the Dutch message per
+    field, with the form as typed so the page can show it again.
+    """
+    form = input_from_form(input_class, request.form)
+    try:
+        return form, {}, submit(current_user, form)
+    except ValidationFailed as failure:
+        return form, error_messages(failure), None
 
 
 def error_messages(failure: ValidationFailed) -> dict[str, str]:

@@ -13,8 +13,7 @@ from app.services.reflections import (
     list_reflections,
     submit_reflection,
 )
-from app.services.validation import ValidationFailed
-from app.web.forms import error_messages, input_from_form, options, page_number
+from app.web.forms import options, page_number, submitted
 
 bp = Blueprint("reflections", __name__, url_prefix="/reflecties")
 MAX_ID = 2**63 - 1  # larger numbers cannot be ids in the database: a plain 404
@@ -45,17 +44,11 @@ def _form_options() -> dict[str, list[tuple[str, str]]]:
 @bp.route("/nieuw", methods=["GET", "POST"])
 @login_required
 def new():
-    errors = {}
+    form, errors = ReflectionInput(case=request.args.get("casus", "")), {}
     if request.method == "POST":
-        form = input_from_form(ReflectionInput, request.form)
-        try:
-            reflection = submit_reflection(current_user, form)
-        except ValidationFailed as failure:
-            errors = error_messages(failure)
-        else:
+        form, errors, reflection = submitted(ReflectionInput, submit_reflection)
+        if reflection:
             flash("Uw reflectie is opgeslagen.", "success")
             return redirect(url_for("reflections.detail", reflection_id=reflection.id), code=303)
-    else:
-        form = ReflectionInput(case=request.args.get("casus", ""))
     return render_template("reflections/new.html", form=form, errors=errors,
                            options=_form_options()), (422 if errors else 200)
