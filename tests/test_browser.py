@@ -140,5 +140,5 @@ def test_search_with_a_role_filter_from_the_form(page, live_server):
     page.get_by_label("Responsieve overheid").check()
     page.get_by_role("button", name="Zoeken").click()
     assert "rol=responsief" in page.url
-    playwright_api.expect(page.locator(".result-count")).to_contain_text(
-        "met Responsieve overheid")
+    playwright_api.expect(page.get_by_role("list", name="Gekozen filters")).to_contain_text(
+        "Overheidsrol: Responsieve overheid")

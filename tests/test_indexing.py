@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.extensions import db
 from app.models import Case, User
-from app.search import IndexBusy, SearchIndex, run_search
+from app.search import IndexBusy, SearchIndex, SearchRequest, run_search
 from app.search.index import POINTER, PROGRESS
 from app.services import indexing
 from app.services.cases import CaseInput, submit_case
@@ -29,10 +29,11 @@ def new_case(title, author_id, **fields):
 
 
 def found(title_word, user=None):
-    """Keys of what `user` (default: anonymous) finds for `title_word`, from a new searcher."""
+    """Keys of what `user` (default: anonymous) finds with exactly `title_word` (quoted, so
+    compound parts do not widen the search), from a new searcher."""
     with indexing.search_index().open().searcher() as searcher:
-        page = run_search(searcher, title_word, access_grants(user or AnonymousUserMixin()),
-                          page_length=1000)
+        page = run_search(searcher, SearchRequest(text=f'"{title_word}"', page_length=1000),
+                          access_grants(user or AnonymousUserMixin()))
     return [hit.key for hit in page.hits]
 
 

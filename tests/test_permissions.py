@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, User
-from app.search import run_search
+from app.search import SearchRequest, run_search
 from app.services import indexing
 from app.services.permissions import access_grants, can_submit, can_view, visible_condition
 
@@ -52,7 +52,7 @@ def _keys_by_sql(user):
 
 def _keys_by_search(user):
     with indexing.search_index().open().searcher() as searcher:
-        page = run_search(searcher, "", access_grants(user), page_length=10_000)
+        page = run_search(searcher, SearchRequest(page_length=10_000), access_grants(user))
     return {hit.key for hit in page.hits}
 
 

@@ -1,7 +1,7 @@
 """The search package on its own: analysis, the index on disk, the searcher cache."""
 import pytest
 
-from app.search import SearcherCache, SearchIndex, run_search
+from app.search import SearcherCache, SearchIndex, SearchRequest, run_search
 from app.search.analysis import dutch_analyzer
 
 EVERYONE = [{"visibility": {"public"}}]
@@ -42,7 +42,7 @@ def test_the_cached_searcher_sees_every_change_once(tmp_path):
         for round_number in range(1, 25):
             index.apply([document("a", f"rivier ronde {round_number}"),
                          document(f"new-{round_number}", "rivier")], [], through=round_number)
-            hits = run_search(cache.searcher(), "rivier", EVERYONE, page_length=1000).hits
+            hits = run_search(cache.searcher(), SearchRequest(text="rivier", page_length=1000), EVERYONE).hits
             keys = [hit.key for hit in hits]
             assert len(keys) == len(set(keys)) == round_number + 1
             assert [hit.title for hit in hits if hit.key == "a"] == [
@@ -56,9 +56,9 @@ def test_a_visibility_change_is_seen_by_the_cached_searcher(tmp_path):
     index.rebuild([document("a", "dijk")], through=0)
     cache = SearcherCache(index)
     try:
-        assert len(run_search(cache.searcher(), "dijk", EVERYONE).hits) == 1
+        assert len(run_search(cache.searcher(), SearchRequest(text="dijk"), EVERYONE).hits) == 1
         index.apply([document("a", "dijk", visibility="internal")], [], through=1)
-        assert run_search(cache.searcher(), "dijk", EVERYONE).hits == []
+        assert run_search(cache.searcher(), SearchRequest(text="dijk"), EVERYONE).hits == []
     finally:
         cache.close()
 
@@ -68,9 +68,9 @@ def test_a_searcher_opened_on_an_empty_index_keeps_working(tmp_path):
     index.rebuild([], through=0)
     cache = SearcherCache(index)
     try:
-        assert run_search(cache.searcher(), "dijk", EVERYONE).hits == []
+        assert run_search(cache.searcher(), SearchRequest(text="dijk"), EVERYONE).hits == []
         index.apply([document("a", "dijk")], [], through=1)
-        assert len(run_search(cache.searcher(), "dijk", EVERYONE).hits) == 1
+        assert len(run_search(cache.searcher(), SearchRequest(text="dijk"), EVERYONE).hits) == 1
     finally:
         cache.close()
 
@@ -80,9 +80,9 @@ def test_the_cache_follows_a_rebuild_to_the_new_version(tmp_path):
     index.rebuild([document("a", "polder")], through=0)
     cache = SearcherCache(index)
     try:
-        assert len(run_search(cache.searcher(), "polder", EVERYONE).hits) == 1
+        assert len(run_search(cache.searcher(), SearchRequest(text="polder"), EVERYONE).hits) == 1
         index.rebuild([document("a", "polder"), document("b", "polder")], through=0)
-        assert len(run_search(cache.searcher(), "polder", EVERYONE).hits) == 2
+        assert len(run_search(cache.searcher(), SearchRequest(text="polder"), EVERYONE).hits) == 2
     finally:
         cache.close()
 

@@ -9,11 +9,12 @@ from app.models.changelog import ChangeLog
 from app.models.group import LearningGroup, SubTheme
 from app.models.item import ItemMixin
 from app.models.reflection import PROMPT_FIELDS, Reflection
-from app.models.taxonomy import Role, Term
+from app.models.taxonomy import Role, SynonymSet, Term
 from app.models.user import User
 from app.models.vocabulary import SiteRole, Status, TermKind, Visibility
 
 __all__ = [
     "PROMPT_FIELDS", "Base", "Case", "ChangeLog", "ItemMixin", "LearningGroup", "Reflection",
-    "Role", "SiteRole", "Status", "SubTheme", "Term", "TermKind", "User", "Visibility", "utcnow",
+    "Role", "SiteRole", "Status", "SubTheme", "SynonymSet", "Term", "TermKind", "User",
+    "Visibility", "utcnow",
 ]

@@ -52,3 +52,16 @@ class Term(Base):
 
     def __repr__(self) -> str:
         return f"<Term {self.kind}:{self.slug}>"
+
+
+class SynonymSet(Base):
+    """Words and abbreviations that mean the same to a search, such as HSL and
+    hogesnelheidslijn. Editors keep them in content/synonyms.yml; queries expand them."""
+
+    __tablename__ = "synonym_sets"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    words: Mapped[list[str]] = mapped_column(JSON)
+
+    def __repr__(self) -> str:
+        return f"<SynonymSet {self.words}>"

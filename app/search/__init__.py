@@ -1,14 +1,19 @@
-"""Full-text search: schema and Dutch analysis, the index on disk, queries.
+"""Full-text search: Dutch analysis, schema, the index on disk, queries.
 
 The only package that imports Whoosh. It knows nothing of Flask or of the database: it
-takes folders, documents (dicts) and permission grants, and returns plain values.
+takes folders, documents (dicts), permission grants and plain settings, and returns
+plain values.
 """
+from app.search.analysis import fold, split_compound
 from app.search.index import IndexBusy, IndexMissing, SearchIndex
-from app.search.query import Hit, ResultPage, run_search
-from app.search.schema import ACCESS_FIELDS, SCHEMA_VERSION
+from app.search.parsing import split_filters
+from app.search.query import Hit, ResultPage, SearchRequest, run_search
+from app.search.schema import ACCESS_FIELDS, LEAD_WORDS, SCHEMA_VERSION
 from app.search.searching import SearcherCache
+from app.search.similar import likely_duplicates, similar_items
 
 __all__ = [
-    "ACCESS_FIELDS", "SCHEMA_VERSION", "Hit", "IndexBusy", "IndexMissing", "ResultPage",
-    "SearchIndex", "SearcherCache", "run_search",
+    "ACCESS_FIELDS", "LEAD_WORDS", "SCHEMA_VERSION", "Hit", "IndexBusy", "IndexMissing",
+    "ResultPage", "SearchIndex", "SearchRequest", "SearcherCache", "fold",
+    "likely_duplicates", "run_search", "similar_items", "split_compound", "split_filters",
 ]

@@ -28,6 +28,7 @@ from app.search.schema import SCHEMA_VERSION, build_schema
 
 POINTER = "CURRENT"
 PROGRESS = "progress.json"
+REBUILDING = "REBUILDING"  # holds the pid of a rebuild under way
 VERSIONS_KEPT = 2  # the current one and the one before, which open searchers may still read
 
 
@@ -146,9 +147,27 @@ class SearchIndex:
             current["applied_through"] = through
             _write_atomically(folder / PROGRESS, json.dumps(current))
 
+    def rebuilding(self) -> bool:
+        """True while a rebuild of this index runs (a marker left by a killed one is not)."""
+        try:
+            pid = int((self.root / REBUILDING).read_text(encoding="utf-8"))
+            os.kill(pid, 0)
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            return False
+        except PermissionError:
+            return True
+        return True
+
     def rebuild(self, documents: Iterable[dict], through: int, procs: int = 1) -> str:
         """Build a complete new version aside, then make it current in one rename."""
         self.root.mkdir(parents=True, exist_ok=True)
+        _write_atomically(self.root / REBUILDING, str(os.getpid()))
+        try:
+            return self._build_version(documents, through, procs)
+        finally:
+            (self.root / REBUILDING).unlink(missing_ok=True)
+
+    def _build_version(self, documents: Iterable[dict], through: int, procs: int) -> str:
         name = f"v-{time.time_ns():020d}-{os.getpid()}"
         folder = self.root / name
         folder.mkdir()

@@ -6,27 +6,52 @@ older version is rebuilt by the next `flask search sync` instead of being misrea
 from __future__ import annotations
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
+from whoosh.scoring import BM25F
 
-from app.search.analysis import dutch_analyzer
+from app.search.analysis import dutch_analyzer, exact_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # The fields the permission rules constrain (see services/permissions.py). Multi-valued,
 # stored as comma-separated terms, exactly as ItemMixin.access_values() gives them.
 ACCESS_FIELDS = ("status", "visibility", "owner", "groups")
-TEXT_FIELDS = ("title", "summary", "body")
+
+# The fields typed words are looked up in, with their weight in the ranking. `lead` is
+# the opening of the body: what a text is about tends to be said first. `exact` holds
+# every word unstemmed, so an exact word form counts a little extra.
+FIELD_WEIGHTS = {"title": 3.0, "summary": 2.0, "body": 1.0, "lead": 0.2, "exact": 0.4}
+TEXT_FIELDS = tuple(FIELD_WEIGHTS)
+
+
+def ranking() -> BM25F:
+    """BM25 with full length normalisation (B=1): measured on the relevance harness, a
+    long answer should not outrank a short text that is about the question."""
+    return BM25F(B=1.0, K1=1.2)
+EXACT_FIELD = "exact"     # where prefix (`energiecoop*`) and fuzzy (`participatie~`) go
+LEAD_WORDS = 40
+
+# Fields counted in facets and filtered on. One value each, or several (comma-separated).
+SINGLE_VALUED = ("kind", "domain", "organisation")
+MULTI_VALUED = ("roles", "years", "groups")   # groups doubles as an access field
 
 
 def build_schema() -> Schema:
     dutch = dutch_analyzer()
+    text = {"analyzer": dutch, "multitoken_query": "or"}
     return Schema(
         key=ID(unique=True, stored=True),            # "case:12", "reflection:3"
-        kind=ID(stored=True),
         ref=STORED(),                                 # slug or id, to link to the item
-        title=TEXT(analyzer=dutch, stored=True, field_boost=3.0),
-        summary=TEXT(analyzer=dutch, stored=True, field_boost=2.0),
-        body=TEXT(analyzer=dutch, stored=True),
+        title=TEXT(stored=True, **text),
+        summary=TEXT(stored=True, **text),
+        body=TEXT(stored=True, **text),
+        lead=TEXT(**text),
+        exact=TEXT(analyzer=exact_analyzer(), multitoken_query="or"),
+        published=DATETIME(stored=True, sortable=True),
+        updated=DATETIME(stored=True),
+        kind=ID(stored=True),
+        domain=ID,
+        organisation=ID,
         roles=KEYWORD(stored=True, commas=True),
-        updated=DATETIME(stored=True, sortable=True),
+        years=KEYWORD(commas=True),
         **{name: KEYWORD(commas=True) for name in ACCESS_FIELDS},
     )

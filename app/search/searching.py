@@ -16,6 +16,7 @@ import threading
 import weakref
 
 from app.search.index import SearchIndex
+from app.search.schema import ranking
 
 
 class SearcherCache:
@@ -34,7 +35,7 @@ class SearcherCache:
         if (getattr(state, "pid", None) != os.getpid() or state.version != version
                 or not state.searcher.up_to_date()):
             self._forget()
-            state.searcher = self.index.open(version).searcher()
+            state.searcher = self.index.open(version).searcher(weighting=ranking())
             state.pid, state.version = os.getpid(), version
             self._open.add(state.searcher)
         return state.searcher

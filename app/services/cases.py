@@ -21,6 +21,7 @@ from app.models import (
 from app.rendering import render_markdown
 from app.services import catalog
 from app.services.permissions import can_submit, can_view, visible_condition
+from app.services.search import cases_with_title_like
 from app.services.validation import Checker, slugify
 
 LIMITS = {"title": 200, "summary": 500, "body": 100_000, "organisation": 200,
@@ -49,6 +50,7 @@ class CaseInput:
     year_end: str | int | None = ""
     dilemma: str = ""
     visibility: str = Visibility.INTERNAL.value
+    confirm_new: str = ""  # "1" once the author has seen the likely duplicates and goes on
 
 
 def _check_taxonomy(check: Checker, data: CaseInput) -> dict:
@@ -76,10 +78,12 @@ def _check_taxonomy(check: Checker, data: CaseInput) -> dict:
     }
 
 
-def check_case(data: CaseInput, author) -> dict:
+def check_case(data: CaseInput, author, *, warn_duplicates: bool = False) -> dict:
     """All problems at once (ValidationFailed), or the cleaned values keyed by attribute.
 
     `author` is the submitting user, or None for the content import (see Checker.visibility).
+    With `warn_duplicates`, a title like that of a case the author can see is refused
+    until the author confirms (`confirm_new`) that this case is new all the same.
     """
     check = Checker()
     values = {
@@ -94,6 +98,11 @@ def check_case(data: CaseInput, author) -> dict:
         check.fail("year_end", "before_start")
     values["visibility"] = check.visibility(data.visibility, groups=values["groups"],
                                             group_field="learning_groups", author=author)
+    if warn_duplicates and values["title"] and not data.confirm_new:
+        similar = cases_with_title_like(author, values["title"])
+        if similar:
+            check.fail("confirm_new", "likely_duplicate",
+                       titles=", ".join(f"‘{title}’" for _slug, title in similar))
     check.done()
     return values
 
@@ -121,7 +130,7 @@ def _free_slug(title: str) -> str:
     return slug
 
 
-def submit_case(user, data: CaseInput) -> Case:
+def submit_case(user, data: CaseInput, *, warn_duplicates: bool = False) -> Case:
     """Check, store and publish a case by `user` in one transaction (with its change log).
 
     Until the editorial workflow exists a submitted case is published at once, within
@@ -129,7 +138,7 @@ def submit_case(user, data: CaseInput) -> Case:
     """
     if not can_submit(user):
         raise PermissionError("sign in to submit a case")
-    values = check_case(data, author=user)
+    values = check_case(data, author=user, warn_duplicates=warn_duplicates)
     for _attempt in range(3):  # another process may take the same slug between check and insert
         case = Case(owner_id=user.id, status=Status.PUBLISHED, published_at=utcnow())
         fill_case(case, values)

@@ -11,7 +11,6 @@ from collections import Counter
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -23,8 +22,6 @@ from app.models import (
     Role,
     Status,
     SubTheme,
-    Term,
-    TermKind,
     Visibility,
     utcnow,
 )
@@ -38,8 +35,13 @@ from app.services.content_files import (
     as_text,
     published_at,
     read_source,
-    read_text,
     reflection_sections,
+)
+from app.services.content_vocabulary import (
+    apply_synonyms,
+    apply_taxonomy,
+    read_synonyms,
+    read_taxonomy,
 )
 from app.services.reflections import (
     PROMPT_HEADINGS,
@@ -49,12 +51,12 @@ from app.services.reflections import (
 )
 from app.services.validation import ValidationFailed
 
-TAXONOMY_FILE = "taxonomy.yml"
 POSITIONS = {"boven-links", "boven-rechts", "onder-links", "onder-rechts"}
 ROLE_KEYS = {"label", "label_en", "short", "short_en", "paradigm", "position", "order",
              "behaviours"}
 GROUP_KEYS = {"name", "summary", "subthemes"}
-CASE_KEYS = {f.name for f in fields(CaseInput)} - {"body"} | {"status", "published"}
+CASE_KEYS = ({f.name for f in fields(CaseInput)} - {"body", "confirm_new"}
+             | {"status", "published"})
 REFLECTION_KEYS = ({f.name for f in fields(ReflectionInput)} - set(PROMPT_HEADINGS)
                    - {"occurred_on"} | {"status", "date"})
 
@@ -119,7 +121,8 @@ class Importer:
         """Import everything or nothing; raises ContentInvalid listing every problem."""
         if not self.root.is_dir():
             raise ContentInvalid([Problem(str(self.root), "is not a folder")])
-        taxonomy = self._read_taxonomy()
+        taxonomy = read_taxonomy(self.root, self._problem)
+        synonyms = read_synonyms(self.root, self._problem)
         sources = {kind: self._read_folder(kind, keys) for kind, keys in (
             ("roles", ROLE_KEYS), ("groups", GROUP_KEYS), ("cases", CASE_KEYS),
             ("reflections", REFLECTION_KEYS))}
@@ -127,7 +130,7 @@ class Importer:
             if not self.problems:
                 # One flush per kind, not one per lazy load: one change-log row per item.
                 with db.session.no_autoflush:
-                    self._apply_all(taxonomy, sources)
+                    self._apply_all(taxonomy, synonyms, sources)
             if self.problems:
                 raise ContentInvalid(self.problems)
             db.session.commit()
@@ -136,8 +139,10 @@ class Importer:
             raise
         return self.report
 
-    def _apply_all(self, taxonomy: dict, sources: dict[str, list[Source]]) -> None:
-        self._apply_taxonomy(taxonomy)
+    def _apply_all(self, taxonomy: dict, synonyms: list[list[str]],
+                   sources: dict[str, list[Source]]) -> None:
+        apply_taxonomy(taxonomy, self._problem, self.report.count)
+        apply_synonyms(synonyms, self.report.count)
         appliers = {"roles": self._apply_role, "groups": self._apply_group,
                     "cases": self._apply_case, "reflections": self._apply_reflection}
         for kind, applier in appliers.items():
@@ -165,18 +170,6 @@ class Importer:
                 self._problem(str(path.relative_to(self.root)), str(error))
         return sources
 
-    def _read_taxonomy(self) -> dict:
-        try:
-            data = yaml.safe_load(read_text(self.root / TAXONOMY_FILE, self.root)) or {}
-        except (FileProblem, OSError, yaml.YAMLError) as error:
-            self._problem(TAXONOMY_FILE, str(error))
-            return {}
-        kinds = {kind.value for kind in TermKind}
-        if not isinstance(data, dict) or set(data) - kinds:
-            self._problem(TAXONOMY_FILE, f"must map some of {sorted(kinds)} to lists")
-            return {}
-        return data
-
     def _guarded(self, kind: str, source: Source, applier) -> None:
         try:
             outcome = applier(source)
@@ -187,27 +180,6 @@ class Importer:
                 self._problem(source.path, f"{name} {error}")
         else:
             self.report.count(kind, outcome)
-
-    def _apply_taxonomy(self, taxonomy: dict) -> None:
-        existing = {(t.kind, t.slug): t for t in db.session.scalars(select(Term))}
-        for kind, entries in taxonomy.items():
-            for position, entry in enumerate(entries or []):
-                slug = as_text((entry or {}).get("slug"))
-                if not KEY_PATTERN.fullmatch(slug) or not (entry or {}).get("label"):
-                    self._problem(TAXONOMY_FILE, f"{kind}[{position}] needs a slug and a label")
-                    continue
-                values = {"label": as_text(entry["label"]),
-                          "label_en": as_text(entry.get("label_en")), "position": position}
-                term = existing.get((kind, slug))
-                if term is None:
-                    db.session.add(Term(kind=kind, slug=slug, **values))
-                    self.report.count("terms", "new")
-                elif any(getattr(term, name) != value for name, value in values.items()):
-                    for name, value in values.items():
-                        setattr(term, name, value)
-                    self.report.count("terms", "updated")
-                else:
-                    self.report.count("terms", "unchanged")
 
     def _apply_role(self, source: Source) -> str:
         role = db.session.get(Role, source.key)

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -20,13 +21,14 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, ChangeLog, ItemMixin, Reflection
-from app.search import IndexMissing, SearchIndex
+from app.search import LEAD_WORDS, IndexMissing, SearchIndex
 
 log = logging.getLogger(__name__)
+MAX_SPAN_YEARS = 50
 MODELS: dict[str, type[ItemMixin]] = {"case": Case, "reflection": Reflection}
 # Everything document_for reads, loaded in one query per relation instead of one per item.
 LOAD_OPTIONS = {
-    Case: (selectinload(Case.roles), selectinload(Case.groups)),
+    Case: (selectinload(Case.roles), selectinload(Case.groups), selectinload(Case.policy_domain)),
     Reflection: (selectinload(Reflection.roles_acted), selectinload(Reflection.roles_asked)),
 }
 
@@ -35,20 +37,45 @@ def search_index() -> SearchIndex:
     return current_app.extensions["casusbank.search_index"]
 
 
-def document_for(item: ItemMixin) -> dict:
-    """The search document of a case or reflection: text, roles and the access values."""
+def _years(item: ItemMixin) -> list[int]:
+    """The years an item is about: a case's whole span (to this year while it runs), a
+    reflection's date."""
+    if isinstance(item, Reflection):
+        return [item.occurred_on.year] if item.occurred_on else []
+    if not item.year_start:
+        return []
+    end = item.year_end or max(date.today().year, item.year_start)
+    return list(range(item.year_start, min(end, item.year_start + MAX_SPAN_YEARS) + 1))
+
+
+def _texts(item: ItemMixin) -> dict[str, str]:
     if isinstance(item, Case):
-        text = {"title": item.title, "summary": item.summary,
-                "body": "\n".join(filter(None, [item.body_text, item.dilemma]))}
-        ref = item.slug
+        title, summary = item.title, item.summary
+        body = "\n".join(filter(None, [item.body_text, item.dilemma]))
     else:
         prompts = [text for _name, text in item.prompts()]
-        text = {"title": item.title, "summary": prompts[0] if prompts else "",
-                "body": "\n".join(filter(None, [*prompts[1:], item.switch_note]))}
-        ref = str(item.id)
+        title, summary = item.title, prompts[0] if prompts else ""
+        body = "\n".join(filter(None, [*prompts[1:], item.switch_note]))
+    lead = " ".join((body or summary).split()[:LEAD_WORDS])
+    return {"title": title, "summary": summary, "body": body, "lead": lead,
+            "exact": "\n".join([title, summary, body])}
+
+
+def document_for(item: ItemMixin) -> dict:
+    """The search document of a case or reflection: its text, what it may be filtered and
+    counted on, and the access values the permission filter reads."""
+    is_case = isinstance(item, Case)
+    domain = item.policy_domain.slug if is_case and item.policy_domain else ""
     access = {field: ",".join(sorted(values)) for field, values in item.access_values().items()}
-    return {"key": item.search_key, "kind": item.search_kind, "ref": ref,
-            "roles": ",".join(item.role_ids), "updated": item.updated_at, **text, **access}
+    return {
+        "key": item.search_key, "kind": item.search_kind,
+        "ref": item.slug if is_case else str(item.id),
+        "roles": ",".join(item.role_ids), "domain": domain,
+        "organisation": item.organisation if is_case else "",
+        "years": ",".join(map(str, _years(item))),
+        "published": item.published_at or item.created_at, "updated": item.updated_at,
+        **_texts(item), **access,
+    }
 
 
 def _documents_for(keys: set[tuple[str, int]]) -> tuple[list[dict], list[str]]:

@@ -1,22 +1,67 @@
-"""Searching on behalf of a user: their permissions go into the query itself."""
+"""Searching on behalf of a user: their permissions go into the query itself.
+
+Translates what the address asks (words, `rol=…`, `leergroep=…`, typed `jaar:2017`) into
+index values, runs one search through the search package, and turns its facet counts
+into options with Dutch labels. Hits are checked against the database once more before
+they are shown: the index may lag a moment behind a change of visibility.
+"""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from flask import Flask, current_app
+from sqlalchemy import func, select
 
-from app.search import ResultPage, SearcherCache, SearchIndex, run_search
-from app.services.permissions import access_grants
+from app.extensions import db
+from app.models import Case, ChangeLog, Reflection, SynonymSet, utcnow
+from app.search import (
+    Hit,
+    ResultPage,
+    SearcherCache,
+    SearchIndex,
+    SearchRequest,
+    fold,
+    likely_duplicates,
+    run_search,
+    similar_items,
+    split_filters,
+)
+from app.services import catalog
+from app.services.permissions import access_grants, can_view
 
 MAX_QUERY_LENGTH = 500
+BEHIND_AFTER_SECONDS = 10   # older unindexed changes make the page say results lag behind
+PARAMETERS = ("rol", "type", "beleidsterrein", "leergroep", "organisatie", "jaar")
+FIELDS = {"rol": "roles", "type": "kind", "beleidsterrein": "domain", "leergroep": "groups",
+          "organisatie": "organisation", "jaar": "years"}
+KINDS = {"casus": "case", "casussen": "case", "case": "case",
+         "reflectie": "reflection", "reflecties": "reflection", "reflection": "reflection"}
+SORTS = ("relevantie", "nieuwste")
+
+
+@dataclass
+class FacetOption:
+    value: str      # as it goes in the address
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class Facet:
+    parameter: str
+    options: list[FacetOption]
 
 
 @dataclass
 class SearchOutcome:
     text: str
-    roles: list[str]
-    results: ResultPage | None  # None when there is no index to search yet
-    notices: list[str] = field(default_factory=list)  # codes the page words for the reader
+    chosen: dict[str, list[str]]            # parameter -> values, as in the address
+    sort: str
+    results: ResultPage | None = None        # None when there is no index to search yet
+    facets: dict[str, Facet] = field(default_factory=dict)
+    notices: list[tuple[str, dict]] = field(default_factory=list)  # (code, values) to word
 
     @property
     def index_ready(self) -> bool:
@@ -30,16 +75,174 @@ def register_search(app: Flask) -> None:
     app.extensions["casusbank.searchers"] = SearcherCache(index)
 
 
-def search_items(user, text: str, roles: list[str], page: int = 1) -> SearchOutcome:
-    notices = []
+def _searcher():
+    return current_app.extensions["casusbank.searchers"].searcher()
+
+
+def synonyms() -> dict[str, tuple[str, ...]]:
+    """Folded word -> the other words of its set(s)."""
+    expansions: dict[str, list[str]] = {}
+    for words in db.session.scalars(select(SynonymSet.words)):
+        for word in words:
+            if " " not in word.strip():
+                expansions.setdefault(fold(word), []).extend(w for w in words if w != word)
+    return {word: tuple(dict.fromkeys(others)) for word, others in expansions.items()}
+
+
+# -- from the address to index values ------------------------------------------------------
+
+def _years(value: str) -> list[str]:
+    start, _, end = value.partition("-")
+    if not start.isdigit() or (end and not end.isdigit()):
+        return []
+    first, last = int(start), int(end or start)
+    return [str(year) for year in range(first, min(last, first + 100) + 1)]
+
+
+def _index_values(parameter: str, value: str) -> list[str]:
+    """What a value from the address stands for in the index ([] when it means nothing)."""
+    if parameter == "rol":
+        return [value] if value in catalog.roles_by_id() else []
+    if parameter == "type":
+        return [KINDS[value.lower()]] if value.lower() in KINDS else []
+    if parameter == "beleidsterrein":
+        return [value] if value in catalog.terms_by_slug(catalog.TermKind.POLICY_DOMAIN) else []
+    if parameter == "leergroep":
+        group = catalog.groups_by_slug().get(value)
+        return [str(group.id)] if group else []
+    if parameter == "jaar":
+        return _years(value)
+    return [value] if value.strip() else []   # organisatie: as written
+
+
+def _request_filters(chosen: dict[str, list[str]], notices) -> dict[str, frozenset[str]]:
+    filters: dict[str, set[str]] = {}
+    for parameter, values in chosen.items():
+        for value in values:
+            found = _index_values(parameter, value)
+            if not found:
+                notices.append(("unknown_filter", {"filter": f"{parameter}:{value}"}))
+            filters.setdefault(FIELDS[parameter], set()).update(found)
+    return {name: frozenset(values) for name, values in filters.items()}
+
+
+def _typed_filters(text: str, chosen: dict[str, list[str]]) -> str:
+    """Moves `rol:netwerkend` and the like from the text into `chosen`; other `a:b` stay
+    words."""
+    words, pairs = split_filters(text)
+    for name, value in pairs:
+        if name in FIELDS:
+            chosen.setdefault(name, []).append(value)
+        else:
+            words = f"{words} {name} {value}"
+    return words.strip()
+
+
+# -- facets with labels ---------------------------------------------------------------------
+
+def _labels(parameter: str) -> dict[str, tuple[str, str]]:
+    """Index value -> (value in the address, label) for the facet of `parameter`."""
+    if parameter == "rol":
+        return {role.id: (role.id, role.label) for role in catalog.roles()}
+    if parameter == "type":
+        return {"case": ("casus", "Casus"), "reflection": ("reflectie", "Reflectie")}
+    if parameter == "beleidsterrein":
+        return {t.slug: (t.slug, t.label)
+                for t in catalog.terms(catalog.TermKind.POLICY_DOMAIN)}
+    if parameter == "leergroep":
+        return {str(g.id): (g.slug, g.name) for g in catalog.groups()}
+    return {}
+
+
+def _facets(counts: dict[str, dict[str, int]], chosen) -> dict[str, Facet]:
+    facets = {}
+    for parameter, name in FIELDS.items():
+        labels = _labels(parameter)
+        options = [FacetOption(*labels.get(value, (value, value)), count,
+                               labels.get(value, (value,))[0] in chosen.get(parameter, []))
+                   for value, count in counts.get(name, {}).items()]
+        if parameter == "rol":  # all four, in the quadrant's order, also at zero
+            options = [FacetOption(role_id, label, counts.get(name, {}).get(role_id, 0),
+                                   role_id in chosen.get(parameter, []))
+                       for role_id, (_v, label) in labels.items()]
+        elif parameter == "jaar":
+            options.sort(key=lambda option: option.value, reverse=True)
+        else:
+            options.sort(key=lambda option: (-option.count, option.label))
+        facets[parameter] = Facet(parameter, options)
+    return facets
+
+
+# -- index health ------------------------------------------------------------------------
+
+def _health_notices(index: SearchIndex) -> list[tuple[str, dict]]:
+    if index.rebuilding():
+        return [("index_rebuilding", {})]
+    pending = db.session.execute(
+        select(func.count(), func.min(ChangeLog.created_at))
+        .where(ChangeLog.id > index.applied_through())).one()
+    count, oldest = pending
+    if count and (utcnow() - oldest).total_seconds() > BEHIND_AFTER_SECONDS:
+        return [("index_behind", {"count": count})]
+    return []
+
+
+def _still_visible(user, hits: list[Hit]) -> list[Hit]:
+    """Drop hits the database says the reader may no longer see (the index may lag)."""
+    slugs = [hit.ref for hit in hits if hit.kind == "case"]
+    ids = [int(hit.ref) for hit in hits if hit.kind == "reflection"]
+    visible = {f"case:{case.id}" for case in
+               db.session.scalars(select(Case).where(Case.slug.in_(slugs)))
+               if can_view(user, case)}
+    visible |= {f"reflection:{item.id}" for item in
+                db.session.scalars(select(Reflection).where(Reflection.id.in_(ids)))
+                if can_view(user, item)}
+    return [hit for hit in hits if hit.key in visible]
+
+
+def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str = "relevantie",
+                 page: int = 1) -> SearchOutcome:
+    chosen = {name: list(values) for name, values in chosen.items() if name in FIELDS}
+    notices: list[tuple[str, dict]] = []
     text = (text or "").strip()
     if len(text) > MAX_QUERY_LENGTH:
-        text, notices = text[:MAX_QUERY_LENGTH], ["query_shortened"]
-    outcome = SearchOutcome(text, roles, None, notices)
-    searcher = current_app.extensions["casusbank.searchers"].searcher()
+        text = text[:MAX_QUERY_LENGTH]
+        notices.append(("query_shortened", {}))
+    words = _typed_filters(text, chosen)
+    outcome = SearchOutcome(text, chosen, sort if sort in SORTS else "relevantie",
+                            notices=notices)
+    searcher = _searcher()
     if searcher is None:
-        outcome.notices.append("index_not_ready")
+        outcome.notices.append(("index_not_ready", {}))
         return outcome
-    outcome.results = run_search(searcher, text, access_grants(user), roles=roles,
-                                 page=page)
+    request = SearchRequest(text=words, filters=_request_filters(chosen, notices),
+                            sort="newest" if outcome.sort == "nieuwste" else "relevance",
+                            page=page, facets=True, suggest=True, synonyms=synonyms())
+    results = run_search(searcher, request, access_grants(user))
+    results.hits[:] = _still_visible(user, results.hits)
+    outcome.results, outcome.facets = results, _facets(results.facets, chosen)
+    outcome.notices += _health_notices(current_app.extensions["casusbank.search_index"])
     return outcome
+
+
+def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:
+    """Cases most like `case` that the reader may see: text first, shared roles and
+    learning groups count extra."""
+    searcher = _searcher()
+    if searcher is None:
+        return []
+    hits = similar_items(searcher, case.search_key, access_grants(user), roles=case.role_ids,
+                         groups=sorted(case.group_ids()), limit=limit)
+    hits = _still_visible(user, hits)
+    found = {c.slug: c for c in db.session.scalars(
+        select(Case).where(Case.slug.in_([hit.ref for hit in hits])))}
+    return [found[hit.ref] for hit in hits if hit.ref in found]
+
+
+def cases_with_title_like(user, title: str) -> list[tuple[str, str]]:
+    """(slug, title) of visible cases whose title looks like `title`: a likely duplicate."""
+    searcher = _searcher()
+    if searcher is None or not title.strip():
+        return []
+    hits = _still_visible(user, likely_duplicates(searcher, title, access_grants(user)))
+    return [(hit.ref, hit.title) for hit in hits]

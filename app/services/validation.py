@@ -34,6 +34,7 @@ ENGLISH = {
     "not_member": "must be a learning group the author is a member of",
     "switch_incomplete": "needs both a from-role and a to-role",
     "switch_same": "must differ from the from-role",
+    "likely_duplicate": "looks like an existing case: {titles}",
 }
 
 

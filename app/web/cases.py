@@ -1,10 +1,13 @@
 """Case pages: the list with its filters, one case, and the form for a new one."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.services import catalog
+from app.services.search import cases_with_title_like, similar_cases
 from app.services.cases import (
     CaseInput,
     get_visible_case,
@@ -45,7 +48,8 @@ def index():
 def detail(slug: str):
     case = get_visible_case(current_user, slug) or abort(404)
     return render_template("cases/detail.html", case=case,
-                           reflections=visible_reflections(current_user, case))
+                           reflections=visible_reflections(current_user, case),
+                           similar=similar_cases(current_user, case))
 
 
 def _form_options() -> dict[str, list[tuple[str, str]]]:
@@ -66,9 +70,10 @@ def _form_options() -> dict[str, list[tuple[str, str]]]:
 def new():
     form, errors = CaseInput(), {}
     if request.method == "POST":
-        form, errors, case = submitted(CaseInput, submit_case)
+        form, errors, case = submitted(CaseInput, partial(submit_case, warn_duplicates=True))
         if case:
             flash("Uw casus is opgeslagen.", "success")
             return redirect(url_for("cases.detail", slug=case.slug), code=303)
-    return render_template("cases/new.html", form=form, errors=errors, options=_form_options()), (
-        422 if errors else 200)
+    duplicates = cases_with_title_like(current_user, form.title) if "confirm_new" in errors else []
+    return render_template("cases/new.html", form=form, errors=errors, duplicates=duplicates,
+                           options=_form_options()), (422 if errors else 200)

@@ -30,6 +30,7 @@ FIELD_LABELS = {
     "switch_from": "Schakelmoment: van",
     "switch_to": "Schakelmoment: naar",
     "switch_note": "Schakelmoment: toelichting",
+    "confirm_new": "Mijn casus is nieuw",
     "email": "E-mailadres",
     "password": "Wachtwoord",
     **PROMPT_HEADINGS,
@@ -48,6 +49,10 @@ SPECIFIC = {
     ("dominant_role", "not_among"): "De belangrijkste rol moet een van de gekozen rollen zijn.",
     ("subthemes", "not_among"): "Kies alleen subthema’s van de gekozen leergroepen.",
     ("year_end", "before_start"): "Het eindjaar ligt vóór het beginjaar.",
+    ("confirm_new", "likely_duplicate"): (
+        "Er is al een casus met een vergelijkbare titel: {titles}. Bekijk die eerst. Is uw"
+        " casus toch nieuw? Vink dan ‘Mijn casus is nieuw’ aan en sla opnieuw op."
+    ),
 }
 
 GENERAL = {
@@ -78,7 +83,30 @@ NOTICES = {
         "De zoekfunctie wordt op dit moment klaargezet. Probeer het over een minuut opnieuw,"
         " of blader via de rollen en leergroepen."
     ),
+    "index_behind": (
+        "Nog niet alles is vindbaar: {count} wijziging(en) worden nog verwerkt. Dat duurt"
+        " meestal een paar seconden."
+    ),
+    "index_rebuilding": (
+        "De zoekfunctie wordt opnieuw opgebouwd. U ziet de resultaten van vlak daarvoor;"
+        " de laatste wijzigingen volgen zo."
+    ),
+    "unknown_filter": "Het filter ‘{filter}’ kennen we niet. We hebben het overgeslagen.",
 }
+
+FACET_LABELS = {
+    "rol": "Overheidsrol",
+    "type": "Soort",
+    "beleidsterrein": "Beleidsterrein",
+    "leergroep": "Leergroep",
+    "organisatie": "Organisatie",
+    "jaar": "Jaar",
+}
+
+
+def notice_text(code: str, values: dict) -> str:
+    return NOTICES[code].format(**values)
+
 
 VISIBILITY_LABELS = {
     "private": "Alleen ik",

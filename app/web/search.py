@@ -1,26 +1,27 @@
-"""The search page: /zoeken?q=…&rol=…"""
+"""The search page: /zoeken?q=…&rol=…&leergroep=…&jaar=…&sorteer=nieuwste"""
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from app.services import catalog
-from app.services.search import search_items
+from app.services.search import PARAMETERS, search_items
 from app.web.forms import page_number
-from app.web.messages import NOTICES
+from app.web.messages import notice_text
 
 bp = Blueprint("search", __name__)
 
 
 @bp.get("/zoeken")
 def index():
-    roles = catalog.roles_by_id()
-    chosen_roles = [role for role in request.args.getlist("rol") if role in roles]
+    chosen = {name: request.args.getlist(name) for name in PARAMETERS
+              if request.args.getlist(name)}
     text = request.args.get("q", "")
     outcome = None
-    if text.strip() or chosen_roles:
-        outcome = search_items(current_user, text, chosen_roles,
-                               page=page_number(request.args))
-    return render_template("search.html", outcome=outcome, text=text, roles=roles,
-                           chosen_roles=chosen_roles,
-                           notices=[NOTICES[code] for code in (outcome.notices if outcome else [])])
+    if text.strip() or chosen:
+        outcome = search_items(current_user, text, chosen, page=page_number(request.args),
+                               sort=request.args.get("sorteer", "relevantie"))
+    return render_template(
+        "search.html", outcome=outcome, text=text, roles=catalog.roles_by_id(),
+        notices=[notice_text(code, values) for code, values in
+                 (outcome.notices if outcome else [])])

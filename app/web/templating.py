@@ -8,7 +8,7 @@ from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
 from app.services.reflections import PROMPT_HEADINGS
-from app.web.messages import KIND_LABELS, VISIBILITY_LABELS
+from app.web.messages import FACET_LABELS, KIND_LABELS, VISIBILITY_LABELS
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
@@ -44,6 +44,20 @@ def url_for_page(page: int) -> str:
     return f"{request.path}?{urlencode([*kept, ('page', page)])}"
 
 
+def url_with(parameter: str, value: str | None = None, *, toggle: bool = False) -> str:
+    """The current address with `value` of `parameter` switched on or off (toggle), or
+    set as its only value (None: removed); back to page 1, as the results change."""
+    args = [(key, val) for key, val in request.args.items(multi=True) if key != "page"]
+    if toggle:
+        switched_on = (parameter, value) not in args
+        args = [pair for pair in args if pair != (parameter, value)]
+        args += [(parameter, value)] if switched_on else []
+    else:
+        args = [pair for pair in args if pair[0] != parameter]
+        args += [(parameter, value)] if value else []
+    return f"{request.path}?{urlencode(args)}"
+
+
 def item_url(kind: str, ref) -> str:
     if kind == "case":
         return url_for("cases.detail", slug=ref)
@@ -58,6 +72,8 @@ def register_templating(app: Flask) -> None:
     app.add_template_filter(lookup)
     app.add_template_global(url_for_page)
     app.add_template_global(item_url)
+    app.add_template_global(url_with)
+    app.add_template_global(FACET_LABELS, "FACET_LABELS")
     app.add_template_global(VISIBILITY_LABELS, "VISIBILITY_LABELS")
     app.add_template_global(KIND_LABELS, "KIND_LABELS")
     app.add_template_global(PROMPT_HEADINGS, "PROMPT_HEADINGS")

@@ -1,0 +1,171 @@
+"""From what someone typed to a Whoosh query.
+
+Words are looked up in every text field with its weight (schema.FIELD_WEIGHTS) and
+combined with OR, so that a long question still finds what matches most of it; the
+more of the words a document has, the higher it ranks. On top of that: "phrases",
+EN/OF/NIET and AND/OR/NOT in capitals, (brackets), +required and -excluded words,
+prefix* and fuzzy~ on the unstemmed field, compounds split (`geluidsoverlast` also
+finds "geluid overlast"), and synonyms that editors maintain. Field filters such as
+`rol:netwerkend` are taken out of the text first (`split_filters`); typed text never
+reaches a field by itself. Nothing typed makes this raise: what the syntax cannot make
+sense of is searched as plain words.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from whoosh import qparser, query
+from whoosh.qparser import syntax
+
+from app.search.analysis import fold, split_compound
+from app.search.schema import EXACT_FIELD, FIELD_WEIGHTS
+
+# name:value in the text; the service decides which names mean something.
+_FILTER = re.compile(r"(?<!\S)([a-zA-Z]+):(\S+)")
+# Whoosh's syntax the interface does not offer: typed text must not reach other fields.
+_LEFT_OUT = (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin,
+             qparser.WildcardPlugin)
+# Ranks a document with more of the words higher than one with fewer, even if the
+# fewer words are rarer.
+_WORDS_GROUP = qparser.OrGroup.factory(0.5)
+
+Synonyms = Mapping[str, tuple[str, ...]]
+
+
+def split_filters(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """'geluid rol:responsief' -> ('geluid', [('rol', 'responsief')])"""
+    found = [(name.lower(), value) for name, value in _FILTER.findall(text)]
+    return _FILTER.sub(" ", text).strip(), found
+
+
+class _StarWildcards(qparser.WildcardPlugin):
+    """Only `*` is a wildcard, and it searches the unstemmed field. Whoosh also takes
+    `?`, which would turn the last word of every question ("… bewaren?") into a pattern
+    that matches nothing; and a stemmed prefix (`energiecop*`) finds nothing either."""
+
+    qmarks = ""
+    expr = r"(?P<text>[*])"
+
+    def do_wildcards(self, parser, group):
+        group = super().do_wildcards(parser, group)
+        for node in group:
+            if isinstance(node, (self.WildcardNode, qparser.PrefixPlugin.PrefixNode)):
+                node.set_fieldname(EXACT_FIELD, override=True)
+        return group
+
+
+class _ExactFuzzy(qparser.FuzzyTermPlugin):
+    """`participatie~` (one edit) or `participatie~2`, looked up unstemmed."""
+
+    def do_fuzzyterms(self, parser, group):
+        group = super().do_fuzzyterms(parser, group)
+        for node in group:
+            if isinstance(node, self.FuzzyTermNode):
+                node.set_fieldname(EXACT_FIELD, override=True)
+        return group
+
+
+def _like(new: syntax.SyntaxNode, original: syntax.SyntaxNode) -> syntax.SyntaxNode:
+    """Give a node made up here the place in the text of the word it stands in for
+    (a group takes its place from its members)."""
+    if not isinstance(new, syntax.GroupNode):
+        new.startchar, new.endchar = original.startchar, original.endchar
+    return new
+
+
+class _Alternatives(qparser.Plugin):
+    """Lets a typed word also match its compound parts and its synonyms.
+
+    Runs on the syntax tree before the words are spread over the fields, so that each
+    alternative is analysed (stemmed, folded) like any other word.
+    """
+
+    def __init__(self, synonyms: Synonyms):
+        self.synonyms = synonyms
+
+    def filters(self, parser):
+        return [(self.expand, 60)]
+
+    def _alternatives(self, node: syntax.WordNode) -> list[syntax.SyntaxNode]:
+        """The parts of each compound in the word and each word's synonyms. A typed word
+        may carry punctuation or join two words ("belaging.", "Brussel-Zuid"), so the
+        lookups use the words inside it, as the analyzer will see them."""
+        alternatives: list[syntax.SyntaxNode] = []
+        for word in re.findall(r"\w+", fold(node.text)):
+            # The parts as alternatives of their own (not all required): measured on the
+            # relevance harness, that ranks better for the OR-ed words of a question.
+            alternatives += [syntax.WordNode(part) for part in split_compound(word) or ()]
+            for synonym in self.synonyms.get(word, ()):
+                alternatives.append(
+                    syntax.WordNode(synonym) if " " not in synonym.strip()
+                    else qparser.PhrasePlugin.PhraseNode(synonym, node.startchar or 0))
+        return [_like(alternative, node) for alternative in alternatives]
+
+    def expand(self, parser, group):
+        for index, node in enumerate(group):
+            if isinstance(node, syntax.GroupNode):
+                self.expand(parser, node)
+            elif type(node) is syntax.WordNode and node.fieldname is None:
+                alternatives = self._alternatives(node)
+                if alternatives:
+                    group[index] = _like(syntax.OrGroup([node, *alternatives]), node)
+        return group
+
+
+def _dutch_operators() -> qparser.OperatorsPlugin:
+    """AND/OR/NOT, and in capitals their Dutch words EN/OF/NIET (in lower case these stay
+    ordinary words: "niet", "of" and "en" are stop words)."""
+    return qparser.OperatorsPlugin(
+        And=r"(?<=\s)(AND|EN)(?=\s)",
+        Or=r"(?<=\s)(OR|OF)(?=\s)",
+        Not=r"(^|(?<=(\s|[()])))(NOT|NIET)(?=\s)",
+    )
+
+
+def _parser(schema, synonyms: Synonyms, plain: bool) -> qparser.QueryParser:
+    parser = qparser.MultifieldParser(list(FIELD_WEIGHTS), schema, fieldboosts=FIELD_WEIGHTS,
+                                      group=_WORDS_GROUP)
+    for plugin in _LEFT_OUT:
+        parser.remove_plugin_class(plugin)
+    parser.add_plugin(_Alternatives(synonyms))
+    if plain:
+        for plugin in (qparser.OperatorsPlugin, qparser.GroupPlugin, qparser.PhrasePlugin):
+            parser.remove_plugin_class(plugin)
+        return parser
+    parser.replace_plugin(_dutch_operators())
+    parser.add_plugin(_StarWildcards())
+    parser.add_plugin(_ExactFuzzy())
+    # -word excludes, +word requires; a hyphen inside a word (Brussel-Zuid) is no minus.
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<!\S)\+(?=\w)",
+                                              minusexpr=r"(?<!\S)-(?=\w)"))
+    return parser
+
+
+def _exclusions(parsed: query.Query) -> query.Query:
+    """`water NIET dijk` means water without dijk. Words are OR-ed, and Whoosh would read
+    it as "water, or anything without dijk"; this turns the NOT into an exclusion."""
+    if not parsed.is_leaf():
+        parsed = parsed.apply(_exclusions)
+    if isinstance(parsed, query.Or):
+        negated = [sub.query for sub in parsed.subqueries if isinstance(sub, query.Not)]
+        kept = [sub for sub in parsed.subqueries if not isinstance(sub, query.Not)]
+        if negated and kept:
+            return query.AndNot(query.Or(kept, scale=parsed.scale), query.Or(negated))
+    return parsed
+
+
+def parse_user_query(text: str, schema, synonyms: Synonyms | None = None) -> query.Query:
+    """Never raises: input the syntax cannot make sense of is searched as plain words."""
+    synonyms = synonyms or {}
+    try:
+        parsed = _exclusions(_parser(schema, synonyms, plain=False).parse(text))
+    except Exception:  # noqa: BLE001 - any parser failure means: fall back to words
+        parsed = query.NullQuery
+    if parsed is query.NullQuery and re.search(r"\w", text):
+        words = re.sub(r"[^\w\s]", " ", text)
+        try:
+            parsed = _parser(schema, synonyms, plain=True).parse(words)
+        except Exception:  # noqa: BLE001 - last resort: the plain words, unexpanded
+            parsed = query.Or([query.Term("exact", fold(w)) for w in words.split()])
+    return parsed

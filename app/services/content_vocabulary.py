@@ -1,0 +1,88 @@
+"""The two vocabulary files of content/: taxonomy.yml (the editable lists items refer to)
+and synonyms.yml (words a search treats as the same). Read and applied inside the
+content import's transaction; problems go to the importer's list."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import SynonymSet, Term, TermKind
+from app.services.content_files import KEY_PATTERN, FileProblem, as_text, read_text
+
+TAXONOMY_FILE = "taxonomy.yml"
+SYNONYMS_FILE = "synonyms.yml"
+
+Report = Callable[[str, str], None]   # (path or kind, message or outcome)
+
+
+def _load(root: Path, name: str, problem: Report, *, required: bool):
+    if not required and not (root / name).exists():
+        return None
+    try:
+        return yaml.safe_load(read_text(root / name, root))
+    except (FileProblem, OSError, yaml.YAMLError) as error:
+        problem(name, str(error))
+        return None
+
+
+def read_taxonomy(root: Path, problem: Report) -> dict:
+    data = _load(root, TAXONOMY_FILE, problem, required=True) or {}
+    kinds = {kind.value for kind in TermKind}
+    if not isinstance(data, dict) or set(data) - kinds:
+        problem(TAXONOMY_FILE, f"must map some of {sorted(kinds)} to lists")
+        return {}
+    return data
+
+
+def read_synonyms(root: Path, problem: Report) -> list[list[str]]:
+    """Optional: without the file a search simply expands nothing."""
+    data = _load(root, SYNONYMS_FILE, problem, required=False) or []
+    sets = []
+    for number, entry in enumerate(data if isinstance(data, list) else [None]):
+        words = [as_text(word).strip() for word in entry] if isinstance(entry, list) else []
+        if len([word for word in words if word]) < 2:
+            problem(SYNONYMS_FILE, f"entry {number + 1} must be a list of at least two words")
+            continue
+        sets.append([word for word in words if word])
+    return sets
+
+
+def apply_taxonomy(taxonomy: dict, problem: Report, count: Report) -> None:
+    existing = {(term.kind, term.slug): term for term in db.session.scalars(select(Term))}
+    for kind, entries in taxonomy.items():
+        for position, entry in enumerate(entries or []):
+            entry = entry if isinstance(entry, dict) else {}
+            slug = as_text(entry.get("slug"))
+            if not KEY_PATTERN.fullmatch(slug) or not entry.get("label"):
+                problem(TAXONOMY_FILE, f"{kind}[{position}] needs a slug and a label")
+                continue
+            values = {"label": as_text(entry["label"]),
+                      "label_en": as_text(entry.get("label_en")), "position": position}
+            term = existing.get((kind, slug))
+            if term is None:
+                db.session.add(Term(kind=kind, slug=slug, **values))
+                count("terms", "new")
+            elif any(getattr(term, name) != value for name, value in values.items()):
+                for name, value in values.items():
+                    setattr(term, name, value)
+                count("terms", "updated")
+            else:
+                count("terms", "unchanged")
+
+
+def apply_synonyms(sets: list[list[str]], count: Report) -> None:
+    """The file is the whole truth: sets no longer in it go."""
+    existing = list(db.session.scalars(select(SynonymSet).order_by(SynonymSet.id)))
+    if [s.words for s in existing] == sets:
+        for _set in sets:
+            count("synonym sets", "unchanged")
+        return
+    for old in existing:
+        db.session.delete(old)
+    for words in sets:
+        db.session.add(SynonymSet(words=words))
+        count("synonym sets", "new")
