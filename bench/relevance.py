@@ -147,7 +147,8 @@ def main() -> None:
 
     docs = [with_summary(d) for d in documents(args.corpus, args.id, args.map, args.limit)]
     kept = {d.id for d in docs}
-    queries, qrels = read_queries(args, (r for r in records(args.corpus) if str(r[args.id]) in kept))
+    kept_records = (r for r in records(args.corpus) if str(r[args.id]) in kept)
+    queries, qrels = read_queries(args, kept_records)
     queries = {qid: text for qid, text in queries.items()
                if any(doc in kept for doc in qrels.get(qid, {}))}
 

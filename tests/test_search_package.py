@@ -42,7 +42,8 @@ def test_the_cached_searcher_sees_every_change_once(tmp_path):
         for round_number in range(1, 25):
             index.apply([document("a", f"rivier ronde {round_number}"),
                          document(f"new-{round_number}", "rivier")], [], through=round_number)
-            hits = run_search(cache.searcher(), SearchRequest(text="rivier", page_length=1000), EVERYONE).hits
+            request = SearchRequest(text="rivier", page_length=1000)
+            hits = run_search(cache.searcher(), request, EVERYONE).hits
             keys = [hit.key for hit in hits]
             assert len(keys) == len(set(keys)) == round_number + 1
             assert [hit.title for hit in hits if hit.key == "a"] == [

@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from app.services import catalog
-from app.services.search import cases_with_title_like, similar_cases
 from app.services.cases import (
     CaseInput,
     get_visible_case,
@@ -15,6 +14,7 @@ from app.services.cases import (
     submit_case,
     visible_reflections,
 )
+from app.services.search import cases_with_title_like, similar_cases
 from app.web.forms import options, page_number, submitted
 
 bp = Blueprint("cases", __name__, url_prefix="/casussen")
