@@ -90,3 +90,31 @@ def test_the_cache_follows_a_rebuild_to_the_new_version(tmp_path):
 
 def test_no_index_means_no_searcher(tmp_path):
     assert SearcherCache(SearchIndex(tmp_path / "leeg")).searcher() is None
+
+
+@pytest.mark.parametrize("word, parts", [
+    ("geluidsoverlast", ("geluid", "overlast")),
+    ("energiecooperatie", ("energie", "cooperatie")),
+    ("belastingdienst", ("belasting", "dienst")),
+    ("overheid", None),            # over + heid, but "overheid" is far more common
+    ("samenstelling", ("samen", "stelling")),
+    ("water", None),
+])
+def test_compounds_split_into_known_parts(word, parts):
+    from app.search.analysis import split_compound
+    assert split_compound(word) == parts
+
+
+def test_compound_parts_share_the_compound_position_at_index_time_only():
+    from app.search.analysis import dutch_analyzer
+    analyse = dutch_analyzer()
+    tokens = [(t.text, t.pos) for t in analyse("de geluidsoverlast voor omwonenden",
+                                                mode="index", positions=True)]
+    assert tokens == [("geluidsoverlast", 1), ("geluid", 1), ("overlast", 1), ("omwon", 2)]
+    assert [t.text for t in analyse("geluidsoverlast", mode="query")] == ["geluidsoverlast"]
+
+
+def test_the_exact_field_keeps_word_forms():
+    from app.search.analysis import exact_analyzer
+    assert [t.text for t in exact_analyzer()("Coöperaties maatregelen", mode="query")] == [
+        "cooperaties", "maatregelen"]
