@@ -118,3 +118,19 @@ def test_the_exact_field_keeps_word_forms():
     from app.search.analysis import exact_analyzer
     assert [t.text for t in exact_analyzer()("Coöperaties maatregelen", mode="query")] == [
         "cooperaties", "maatregelen"]
+
+
+def test_a_filter_that_admits_nothing_finds_nothing(tmp_path):
+    """Whoosh takes an empty set of allowed documents as 'no filter'; it must not be."""
+    index = SearchIndex(tmp_path)
+    index.rebuild([document("a", "dijk", visibility="internal")], through=0)
+    cache = SearcherCache(index)
+    try:
+        page = run_search(cache.searcher(), SearchRequest(text="dijk", facets=True), EVERYONE)
+        assert page.hits == [] and page.total == 0
+        nobody = run_search(cache.searcher(), SearchRequest(text="dijk"), [])
+        assert nobody.hits == []
+        with_a_filter = SearchRequest(text="dijk", filters={"kind": frozenset({"case"})})
+        assert run_search(cache.searcher(), with_a_filter, []).hits == []
+    finally:
+        cache.close()

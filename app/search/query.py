@@ -6,14 +6,13 @@ from __future__ import annotations
 import html
 import math
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from whoosh import highlight, query, sorting
+from whoosh import highlight, query
 
 from app.search.analysis import fold
+from app.search.docsets import count_values, docsets
 from app.search.parsing import Synonyms, parse_user_query
 from app.search.schema import EXACT_FIELD, MULTI_VALUED, SINGLE_VALUED
 
@@ -23,6 +22,7 @@ DISJUNCTIVE = "roles"      # its counts ignore its own filter: the quadrant show
 OPERATORS = {"AND", "OR", "NOT", "EN", "OF", "NIET"}
 
 Grants = Sequence[Mapping[str, set[str]]]
+NOTHING = query.Term("key", "")  # no document has an empty key
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,8 @@ def access_query(grants: Grants) -> query.Query:
             query.Or([query.Term(name, value) for value in sorted(values)])
             for name, values in grant.items()
         ]))
-    return query.Or(alternatives) if alternatives else query.NullQuery
+    # Not NullQuery: Whoosh drops a NullQuery from an And, which would lift the limit.
+    return query.Or(alternatives) if alternatives else NOTHING
 
 
 def _filter(grants: Grants, filters: Mapping[str, frozenset[str]],
@@ -103,58 +104,16 @@ def to_hit(hit, with_excerpt: bool) -> Hit:
 
 # -- facets -------------------------------------------------------------------------------
 
-class _FacetCache:
-    """Facet counts are the costly part of a search; they only change with the index or
-    the question, so they are kept per index generation."""
-
-    def __init__(self, size: int = 256):
-        self._entries: OrderedDict[tuple, dict] = OrderedDict()
-        self._size, self._lock = size, threading.Lock()
-
-    def get_or_make(self, key: tuple, make):
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                return self._entries[key]
-        value = make()
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self._size:
-                self._entries.popitem(last=False)
-        return value
-
-
-_facet_cache = _FacetCache()
-
-
-def _count(searcher, user_query, limits, names) -> dict[str, dict[str, int]]:
-    facets = {name: sorting.FieldFacet(name, allow_overlap=name in MULTI_VALUED,
-                                       maptype=sorting.Count) for name in names}
-    results = searcher.search(user_query, filter=limits, groupedby=facets, limit=1)
-    return {name: {value: count for value, count in results.groups(name).items() if value}
-            for name in names}
-
-
-def _facets(searcher, user_query, grants, filters) -> dict[str, dict[str, int]]:
-    def make():
-        names = [*SINGLE_VALUED, *MULTI_VALUED]
-        counts = _count(searcher, user_query, _filter(grants, filters), names)
-        if filters.get(DISJUNCTIVE):
-            counts.update(_count(searcher, user_query,
-                                 _filter(grants, filters, leave_out=DISJUNCTIVE), [DISJUNCTIVE]))
-        return counts
-
-    return _facet_cache.get_or_make(
-        (_index_state(searcher), repr(user_query), repr(_filter(grants, filters))), make)
-
-
-def _index_state(searcher) -> tuple:
-    """Names this exact state of this index: its segments (random ids, unique to one
-    index) and the generation, which moves with every commit, deletions included."""
-    reader = searcher.reader()
-    segments = tuple(sorted(leaf.segment().segment_id() for leaf, _base in reader.leaf_readers()
-                            if leaf.segment() is not None))
-    return segments, reader.generation()
+def _facets(searcher, sets, matched_by, grants, filters) -> dict[str, dict[str, int]]:
+    """Counts per facet value over the hits; the role facet over the hits as they would
+    be without a role filter (disjunctive), so the quadrant keeps all four numbers."""
+    names = [*SINGLE_VALUED, *MULTI_VALUED]
+    counts = count_values(sets, searcher, matched_by(_filter(grants, filters)), names)
+    if filters.get(DISJUNCTIVE):
+        counts.update(count_values(
+            sets, searcher, matched_by(_filter(grants, filters, leave_out=DISJUNCTIVE)),
+            [DISJUNCTIVE]))
+    return counts
 
 
 # -- "Bedoelde u …?" -------------------------------------------------------------------------
@@ -187,22 +146,33 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
     words = request.text.strip()
     user_query = (parse_user_query(words, searcher.schema, request.synonyms) if words
                   else query.Every())
+    sets = docsets.for_searcher(searcher)
+    allowed = sets.filter_docs(searcher, _filter(grants, request.filters))
+    if not allowed:  # Whoosh reads an empty filter set as no filter at all
+        return ResultPage(hits=[], total=0, page=1, page_count=1,
+                          page_length=request.page_length)
     options = ({"sortedby": "published", "reverse": True}
                if request.sort == "newest" or not words else {})
     results = searcher.search_page(user_query, max(request.page, 1),
-                                   pagelen=request.page_length,
-                                   filter=_filter(grants, request.filters), terms=True, **options)
+                                   pagelen=request.page_length, filter=allowed, terms=True,
+                                   **options)
     results.results.fragmenter = highlight.ContextFragmenter(maxchars=EXCERPT_CHARS,
                                                              surround=60)
     results.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    total = results.total
+    hits = frozenset(searcher.docs_for_query(user_query)) if request.facets else None
+
+    def matched_by(limits):
+        return hits & sets.filter_docs(searcher, limits)
+
+    total = len(hits & allowed) if hits is not None else results.total
     return ResultPage(
         hits=[to_hit(hit, request.excerpts) for hit in results],  # past the end: the last page
         total=total,
         page=max(results.pagenum, 1),
         page_count=max(math.ceil(total / request.page_length), 1),
         page_length=request.page_length,
-        facets=_facets(searcher, user_query, grants, request.filters) if request.facets else {},
+        facets=_facets(searcher, sets, matched_by, grants, request.filters)
+        if request.facets else {},
         suggestion=(_suggestion(searcher, words, grants)
                     if request.suggest and words and total < SUGGEST_BELOW else None),
     )

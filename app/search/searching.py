@@ -44,11 +44,13 @@ class SearcherCache:
         """Close the searchers of every thread (at shutdown; requests never need to)."""
         self._forget()
         for searcher in list(self._open):
-            searcher.close()
+            if not searcher.reader().is_closed:
+                searcher.close()
 
     def _forget(self) -> None:
         state = self._local
         searcher = getattr(state, "searcher", None)
         if searcher is not None and state.pid == os.getpid():
             searcher.close()
+            self._open.discard(searcher)
         state.searcher = state.pid = state.version = None

@@ -1,0 +1,95 @@
+"""Sets of document numbers, kept per index state, that make filters and facets cheap.
+
+Whoosh turns a filter query into a set of document numbers on every search, and counts
+facets by walking every hit's values; at tens of thousands of documents that is most of
+a search's time. Here both are set operations on sets made once per index state: the
+documents a filter admits, and the documents that carry each facet value. A new commit
+is a new state, so nothing stale is ever used.
+"""
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from whoosh import query
+
+STATES_KEPT = 2      # the current index state, and the one before while requests finish
+FILTERS_KEPT = 256   # distinct filters (access grants × chosen facet values) per state
+
+
+def index_state(searcher) -> tuple:
+    """Names this exact state of this index: its segments (random ids, unique to one
+    index) and the generation, which moves with every commit, deletions included."""
+    reader = searcher.reader()
+    segments = tuple(sorted(leaf.segment().segment_id() for leaf, _base in reader.leaf_readers()
+                            if leaf.segment() is not None))
+    return segments, reader.generation()
+
+
+class _StateSets:
+    def __init__(self, searcher):
+        self.live = frozenset(searcher.reader().all_doc_ids())
+        # Plain sets, because Whoosh takes a set (not a frozenset) as a filter; never
+        # changed after they are made.
+        self.filters: OrderedDict[str, set[int]] = OrderedDict()
+        self.values: dict[str, dict[str, frozenset[int]]] = {}
+        self.lock = threading.Lock()
+
+    def filter_docs(self, searcher, limits: query.Query) -> set[int]:
+        key = repr(limits)
+        with self.lock:
+            if key in self.filters:
+                self.filters.move_to_end(key)
+                return self.filters[key]
+        docs = set(searcher.docs_for_query(limits)) & self.live
+        with self.lock:
+            self.filters[key] = docs
+            while len(self.filters) > FILTERS_KEPT:
+                self.filters.popitem(last=False)
+        return docs
+
+    def value_docs(self, searcher, field: str) -> dict[str, frozenset[int]]:
+        """Each value of `field` (a facet) with the documents that have it."""
+        with self.lock:
+            if field in self.values:
+                return self.values[field]
+        reader, found = searcher.reader(), {}
+        for term in reader.lexicon(field):
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            docs = frozenset(reader.postings(field, term).all_ids()) & self.live
+            if docs:
+                found[text] = docs
+        with self.lock:
+            self.values[field] = found
+        return found
+
+
+class DocSets:
+    def __init__(self):
+        self._states: OrderedDict[tuple, _StateSets] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def for_searcher(self, searcher) -> _StateSets:
+        state = index_state(searcher)
+        with self._lock:
+            if state in self._states:
+                return self._states[state]
+        made = _StateSets(searcher)
+        with self._lock:
+            made = self._states.setdefault(state, made)
+            while len(self._states) > STATES_KEPT:
+                self._states.popitem(last=False)
+        return made
+
+
+docsets = DocSets()
+
+
+def count_values(sets: _StateSets, searcher, matched: frozenset[int],
+                 fields) -> dict[str, dict[str, int]]:
+    """Facet counts: for each field, how many of `matched` carry each value."""
+    counts = {}
+    for field in fields:
+        counts[field] = {value: size for value, docs in sets.value_docs(searcher, field).items()
+                         if (size := len(matched & docs))}
+    return counts

@@ -1,0 +1,173 @@
+"""How fast Casusbank indexes and searches at scale, next to SQLite FTS5.
+
+    python -m bench.speed --corpus ../shared/data/nl_bwb_wetgeving_2015/bwb_wetgeving_2015.jsonl.gz
+                          --docs 50000 [--procs 2] [--queries 320] [--json]
+
+Splits Dutch legislation into articles, loads them into a temporary Casusbank, and
+reports the rebuild rate, the index size, the cost of opening and of re-checking a
+searcher, and p50/p95/p99 over a fixed mix of queries (single words, two words with EN,
+phrases, prefixes, role-filtered), each with facets, three highlighted snippets and a
+suggestion when hits are few, through the search function the web uses; then the whole
+search page through the Flask test client. FTS5 gets the same documents (stemmed by the
+same Dutch stemmer in Python), the same queries, facet counts in SQL and snippets.
+With --json the last line is one JSON object.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+from flask_login import AnonymousUserMixin
+
+from app.config import PROJECT_DIR
+from app.search import SearchRequest, run_search
+from app.search.analysis import exact_analyzer
+from app.services import indexing
+from app.services.permissions import access_grants
+from bench.bwb import articles, load
+from bench.fts5_speed import Fts5Bench
+from bench.instance import temporary_casusbank
+
+ROLES = ("rechtmatig", "presterend", "netwerkend", "responsief")
+
+
+def percentiles(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+
+    def at(share):
+        return round(ordered[min(int(share * len(ordered)), len(ordered) - 1)] * 1000, 2)
+    return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)}
+
+
+def query_mix(docs, count: int, seed: int = 7) -> list[tuple[str, dict]]:
+    """(text, address filters): single words, EN pairs, phrases, prefixes, role-filtered."""
+    rng = random.Random(seed)
+    analyse = exact_analyzer()
+    frequency = Counter()
+    sample = rng.sample(docs, min(len(docs), 3000))
+    for doc in sample:
+        frequency.update({t.text for t in analyse(doc.body, mode="query")
+                          if t.text.isalpha() and len(t.text) >= 5})
+    words = [word for word, n in frequency.most_common(4000)[40:]]  # past the most common
+    phrases = []
+    for doc in sample:
+        tokens = [w for w in doc.body.split() if w.isalpha() and len(w) >= 4]
+        if len(tokens) > 4:
+            start = rng.randrange(len(tokens) - 1)
+            phrases.append(f'"{tokens[start]} {tokens[start + 1]}"')
+    per_kind = count // 5
+    mix = [(rng.choice(words), {}) for _ in range(per_kind)]
+    mix += [(f"{rng.choice(words)} EN {rng.choice(words)}", {}) for _ in range(per_kind)]
+    mix += [(rng.choice(phrases), {}) for _ in range(per_kind)]
+    mix += [(rng.choice(words)[:6] + "*", {}) for _ in range(per_kind)]
+    mix += [(rng.choice(words), {"rol": [rng.choice(ROLES)]})
+            for _ in range(count - 4 * per_kind)]
+    return mix
+
+
+def peak_rss_mb() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return round(max(own, children) / 1024, 1)
+
+
+def measure_casusbank(app, docs, mix, procs: int) -> dict:
+    index = indexing.search_index()
+    started = time.perf_counter()
+    indexing.rebuild(index, procs=procs)
+    rebuild_seconds = time.perf_counter() - started
+    figures = {"rebuild_docs_per_s": round(len(docs) / rebuild_seconds, 1),
+               "index_mb": round(index.size_bytes() / 2**20, 1)}
+
+    opened = []
+    for _ in range(5):
+        started = time.perf_counter()
+        index.open().searcher().close()
+        opened.append(time.perf_counter() - started)
+    cache = app.extensions["casusbank.searchers"]
+    searcher = cache.searcher()
+    checks = []
+    for _ in range(200):
+        started = time.perf_counter()
+        cache.searcher()
+        checks.append(time.perf_counter() - started)
+    figures["searcher_open_ms"] = round(statistics.median(opened) * 1000, 2)
+    figures["searcher_refresh_ms"] = round(statistics.median(checks) * 1000, 3)
+
+    grants, timings = access_grants(AnonymousUserMixin()), []
+    for text, chosen in mix:
+        filters = {"roles": frozenset(chosen.get("rol", []))} if chosen else {}
+        request = SearchRequest(text=text, filters=filters, page_length=3, facets=True,
+                                suggest=True)
+        started = time.perf_counter()
+        run_search(cache.searcher(), request, grants)
+        timings.append(time.perf_counter() - started)
+    search = percentiles(timings)
+    figures.update({"search_p50_ms": search["p50"], "search_p95_ms": search["p95"],
+                    "search_p99_ms": search["p99"]})
+    assert searcher is not None
+    return figures
+
+
+def measure_page(app, mix) -> dict:
+    client, timings = app.test_client(), []
+    for text, chosen in mix:
+        started = time.perf_counter()
+        response = client.get("/zoeken", query_string={"q": text, **chosen})
+        timings.append(time.perf_counter() - started)
+        assert response.status_code == 200
+    page = percentiles(timings)
+    return {"page_p50_ms": page["p50"], "page_p95_ms": page["p95"], "page_p99_ms": page["p99"]}
+
+
+def minimal_content(folder: Path) -> Path:
+    content = folder / "content"
+    content.mkdir()
+    shutil.copy(PROJECT_DIR / "content" / "taxonomy.yml", content / "taxonomy.yml")
+    shutil.copytree(PROJECT_DIR / "content" / "roles", content / "roles")
+    return content
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--docs", type=int, default=50_000)
+    parser.add_argument("--queries", type=int, default=320)
+    parser.add_argument("--procs", type=int, default=2)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    out = sys.stderr if args.json else sys.stdout
+
+    docs = list(articles(args.corpus, args.docs))
+    mix = query_mix(docs, args.queries)
+    print(f"{len(docs)} articles, {len(mix)} queries", file=out)
+    with tempfile.TemporaryDirectory() as folder:
+        with temporary_casusbank(minimal_content(Path(folder))) as (app, _):
+            load(docs)
+            ours = measure_casusbank(app, docs, mix, args.procs)
+            ours.update(measure_page(app, mix))
+    ours["peak_rss_mb"] = peak_rss_mb()
+    theirs = Fts5Bench(docs).measure(mix)
+    figures = {"casusbank": ours, "fts5": theirs}
+    for name in ours:
+        if name in theirs:
+            ratio = ours[name] / theirs[name] if theirs[name] else float("nan")
+            print(f"  {name:24} {ours[name]:>10} {theirs[name]:>10}   ratio {ratio:.2f}",
+                  file=out)
+        else:
+            print(f"  {name:24} {ours[name]:>10}", file=out)
+    if args.json:
+        print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
