@@ -67,7 +67,7 @@ def sync_command():
 
 
 @search_cli.command("rebuild")
-@click.option("--procs", default=1, show_default=True, help="Writer processes.")
+@click.option("--procs", type=int, help="Writer processes (default: SEARCH_REBUILD_PROCS).")
 def rebuild_command(procs):
     """Build a fresh index aside and swap it in; edits made meanwhile are replayed."""
     started = time.perf_counter()

@@ -42,6 +42,10 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         # Send the session cookie over HTTPS only; set to 1 behind TLS.
         "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE", "0")),
+        # Writer processes for a full rebuild of the search index (one per core is right).
+        "SEARCH_REBUILD_PROCS": int(env.get("SEARCH_REBUILD_PROCS", 2)),
+        # Megabytes each rebuild writer may buffer before it spills to disk and merges.
+        "SEARCH_REBUILD_MEMORY_MB": int(env.get("SEARCH_REBUILD_MEMORY_MB", 1024)),
         # Seconds the indexer sleeps when the change log has nothing new.
         "INDEXER_POLL_SECONDS": float(env.get("INDEXER_POLL_SECONDS", 0.5)),
         # Change-log rows the indexer applies per Whoosh commit.

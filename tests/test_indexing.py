@@ -318,3 +318,11 @@ def test_several_processes_saving_at_once_lose_no_update(app, users, tmp_path):
     assert indexed == saved
     assert stored["summary"] == shared.summary
     assert anonymous_finds_it == (shared.visibility == "public")
+
+
+def test_a_rebuild_with_several_writer_processes_holds_the_same_documents(ctx):
+    index = indexing.search_index()
+    before = found("waterschappen")
+    indexing.rebuild(index, procs=2)
+    assert found("waterschappen") == before
+    assert index.document_count() == indexing.status(index).database_items

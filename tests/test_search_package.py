@@ -134,3 +134,22 @@ def test_a_filter_that_admits_nothing_finds_nothing(tmp_path):
         assert run_search(cache.searcher(), with_a_filter, []).hits == []
     finally:
         cache.close()
+
+
+@pytest.mark.parametrize("text", [
+    "dijk", "dijk water", "dijk EN water", "dijk NIET water", "water -dijk", "+dijk water",
+    '"hoge dijk"', "dij*", "dijkk~", "NIET dijk", "geluidsoverlast", "(dijk OF zee) EN water",
+])
+def test_the_fast_match_set_equals_whooshs(tmp_path, text):
+    from app.search.docsets import docsets, matching_docs
+    from app.search.parsing import parse_user_query
+    index = SearchIndex(tmp_path)
+    texts = ["hoge dijk bij het water", "dijk", "water en zee", "zee", "geluid en overlast",
+             "de geluidsoverlast", "dijken aan zee", "niets"]
+    index.rebuild([document(str(n), t) for n, t in enumerate(texts)], through=0)
+    index.apply([document("1", "dijk dijk")], ["7"], through=1)   # an update and a delete
+    with index.open().searcher() as searcher:
+        parsed = parse_user_query(text, searcher.schema)
+        sets = docsets.for_searcher(searcher)
+        fast = matching_docs(searcher, sets, parsed)
+        assert fast == frozenset(searcher.docs_for_query(parsed)) & sets.live

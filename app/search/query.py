@@ -12,12 +12,17 @@ from dataclasses import dataclass, field
 from whoosh import highlight, query
 
 from app.search.analysis import fold
-from app.search.docsets import count_values, docsets
+from app.search.docsets import count_values, docsets, matching_docs
 from app.search.parsing import Synonyms, parse_user_query
 from app.search.schema import EXACT_FIELD, MULTI_VALUED, SINGLE_VALUED
 
 EXCERPT_CHARS = 240
 SUGGEST_BELOW = 3          # offer "Bedoelde u …?" when fewer hits than this are found
+SAME_START = 2             # suggestions share the first letters: typos seldom sit there,
+                           # and it keeps the word list to walk short
+COMMON_SHARE = 0.05        # a word in more than this share of documents is "common"
+SECOND_OPINIONS = {"lead", "exact"}  # fields that only add weight to what the others match
+HIGHLIGHT_CHARS = 4000     # excerpts come from the opening of long texts
 DISJUNCTIVE = "roles"      # its counts ignore its own filter: the quadrant shows all four
 OPERATORS = {"AND", "OR", "NOT", "EN", "OF", "NIET"}
 
@@ -87,13 +92,17 @@ def _filter(grants: Grants, filters: Mapping[str, frozenset[str]],
 
 def _excerpt(hit) -> str:
     for name in ("body", "summary"):
-        fragment = hit.highlights(name, top=2)
+        fragment = hit.highlights(name, text=(hit.get(name) or "")[:HIGHLIGHT_CHARS], top=2)
         if fragment:
             return fragment
-    text = hit.get("summary") or hit.get("body") or ""
+    return html.escape(_opening(hit))
+
+
+def _opening(stored) -> str:
+    text = stored.get("summary") or stored.get("body") or ""
     if len(text) > EXCERPT_CHARS:
         text = text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
-    return html.escape(text)
+    return text
 
 
 def to_hit(hit, with_excerpt: bool) -> Hit:
@@ -131,7 +140,7 @@ def _suggestion(searcher, text: str, grants: Grants) -> str | None:
         folded = fold(word)
         if word in OPERATORS or len(folded) < 4 or searcher.doc_frequency(EXACT_FIELD, folded):
             continue
-        for candidate in corrector.suggest(folded, limit=3, maxdist=2):
+        for candidate in corrector.suggest(folded, limit=3, maxdist=2, prefix=SAME_START):
             if _visible(searcher, candidate, grants):
                 corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidate, corrected)
                 break
@@ -140,36 +149,114 @@ def _suggestion(searcher, text: str, grants: Grants) -> str | None:
 
 # -- the search ---------------------------------------------------------------------------
 
+def _lighter(searcher, parsed: query.Query) -> query.Query:
+    """Leaves out the second-opinion fields for common words.
+
+    Every document those fields match is matched by title, summary or body already, and
+    a common word weighs little in BM25; but scoring it in two more fields means walking
+    two more long posting lists, which is most of the time of a broad search."""
+    common = COMMON_SHARE * max(searcher.doc_count(), 1)
+
+    def trim(node):
+        if not node.is_leaf():
+            node = node.apply(trim)
+        if isinstance(node, query.Or):
+            kept = [sub for sub in node.subqueries
+                    if not (isinstance(sub, query.Term) and sub.fieldname in SECOND_OPINIONS
+                            and searcher.doc_frequency(sub.fieldname, sub.text) > common)]
+            if kept and len(kept) != len(node.subqueries):
+                return query.Or(kept, boost=node.boost)
+        return node
+
+    return trim(parsed)
+
+
+def _page(searcher, user_query, allowed, request: SearchRequest, page: int):
+    """The hits of one page, by score. Not Whoosh's search_page: that counts every match
+    again, one document at a time, only to number the pages; the count is known."""
+    results = searcher.search(_lighter(searcher, user_query),
+                              limit=page * request.page_length, filter=allowed)
+    results.fragmenter = _fragmenter()
+    results.formatter = _formatter()
+    start = (page - 1) * request.page_length
+    return [to_hit(hit, request.excerpts) for hit in results[start:start + request.page_length]]
+
+
+def _fragmenter():
+    return highlight.ContextFragmenter(maxchars=EXCERPT_CHARS, surround=60)
+
+
+def _formatter():
+    return highlight.HtmlFormatter(tagname="mark", between=" … ")
+
+
+def _words_to_mark(searcher, user_query) -> tuple[set[str], object]:
+    """The words to highlight and the analyzer that finds them in stored text: the
+    stemmed words of the body, or else (a prefix*) the unstemmed words it stands for."""
+    stemmed = {text for field, text in user_query.iter_all_terms() if field == "body"}
+    if stemmed:
+        return stemmed, searcher.schema["body"].analyzer
+    reader, words = searcher.reader(), set()
+    for node in user_query.leaves():
+        if isinstance(node, query.MultiTerm):
+            words |= {w.decode() if isinstance(w, bytes) else w for w in node._btexts(reader)}
+    return words, searcher.schema[EXACT_FIELD].analyzer
+
+
+def _stored_hit(searcher, docnum: int, marks, with_excerpt: bool) -> Hit:
+    stored = searcher.stored_fields(docnum)
+    words, analyzer = marks
+    excerpt = ""
+    if with_excerpt:
+        text = (stored.get("body") or stored.get("summary") or "")[:HIGHLIGHT_CHARS]
+        excerpt = (highlight.highlight(text, words, analyzer, _fragmenter(), _formatter(),
+                                       top=2) if words else "") or html.escape(_opening(stored))
+    return Hit(key=stored["key"], kind=stored["kind"], ref=stored["ref"], title=stored["title"],
+               roles=tuple(filter(None, stored.get("roles", "").split(","))),
+               excerpt_html=excerpt, score=0.0)
+
+
+def _newest_page(searcher, sets, user_query, docs: set[int], request: SearchRequest,
+                 page: int) -> list[Hit]:
+    """Newest first, straight from the match set: no scores to compute."""
+    wanted = page * request.page_length
+    ordered = sets.newest_first(searcher, docs, wanted)
+    marks = _words_to_mark(searcher, user_query)
+    start = (page - 1) * request.page_length
+    return [_stored_hit(searcher, docnum, marks, request.excerpts)
+            for docnum in ordered[start:start + request.page_length]]
+
+
+def _constant_score(user_query) -> bool:
+    """A prefix* or wildcard alone scores every match the same: show the newest."""
+    return isinstance(user_query, (query.Prefix, query.Wildcard))
+
+
 def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
     """With no words typed every allowed item matches, newest first, so that filters on
-    their own work as browsing."""
+    their own work as browsing. A page past the end shows the last one."""
     words = request.text.strip()
     user_query = (parse_user_query(words, searcher.schema, request.synonyms) if words
                   else query.Every())
     sets = docsets.for_searcher(searcher)
     allowed = sets.filter_docs(searcher, _filter(grants, request.filters))
-    if not allowed:  # Whoosh reads an empty filter set as no filter at all
-        return ResultPage(hits=[], total=0, page=1, page_count=1,
-                          page_length=request.page_length)
-    options = ({"sortedby": "published", "reverse": True}
-               if request.sort == "newest" or not words else {})
-    results = searcher.search_page(user_query, max(request.page, 1),
-                                   pagelen=request.page_length, filter=allowed, terms=True,
-                                   **options)
-    results.results.fragmenter = highlight.ContextFragmenter(maxchars=EXCERPT_CHARS,
-                                                             surround=60)
-    results.results.formatter = highlight.HtmlFormatter(tagname="mark", between=" … ")
-    hits = frozenset(searcher.docs_for_query(user_query)) if request.facets else None
+    matched = matching_docs(searcher, sets, user_query)
+    total = len(matched & allowed)
+    page_count = max(math.ceil(total / request.page_length), 1)
+    page = min(max(request.page, 1), page_count)
+    unscored = request.sort == "newest" or not words or _constant_score(user_query)
+    if not total:  # nothing to score; and Whoosh would read an empty filter as none at all
+        hits = []
+    elif unscored:
+        hits = _newest_page(searcher, sets, user_query, matched & allowed, request, page)
+    else:
+        hits = _page(searcher, user_query, allowed, request, page)
 
     def matched_by(limits):
-        return hits & sets.filter_docs(searcher, limits)
+        return matched & sets.filter_docs(searcher, limits)
 
-    total = len(hits & allowed) if hits is not None else results.total
     return ResultPage(
-        hits=[to_hit(hit, request.excerpts) for hit in results],  # past the end: the last page
-        total=total,
-        page=max(results.pagenum, 1),
-        page_count=max(math.ceil(total / request.page_length), 1),
+        hits=hits, total=total, page=page, page_count=page_count,
         page_length=request.page_length,
         facets=_facets(searcher, sets, matched_by, grants, request.filters)
         if request.facets else {},

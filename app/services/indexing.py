@@ -25,6 +25,7 @@ from app.search import LEAD_WORDS, IndexMissing, SearchIndex
 
 log = logging.getLogger(__name__)
 MAX_SPAN_YEARS = 50
+MANY_ITEMS = 5_000  # from here on a rebuild uses several writer processes
 MODELS: dict[str, type[ItemMixin]] = {"case": Case, "reflection": Reflection}
 # Everything document_for reads, loaded in one query per relation instead of one per item.
 LOAD_OPTIONS = {
@@ -120,16 +121,24 @@ def last_change_id() -> int:
     return db.session.scalar(select(func.coalesce(func.max(ChangeLog.id), 0)))
 
 
-def rebuild(index: SearchIndex, procs: int = 1) -> str:
+def rebuild(index: SearchIndex, procs: int | None = None) -> str:
     """A complete new index from the database, swapped in when done.
 
     The mark is read before the items: anything changed meanwhile has a higher change id
-    and is replayed by the indexer onto the new index (harmless if already in it).
+    and is replayed by the indexer onto the new index (harmless if already in it). Several
+    writer processes only pay off for many items; a small index is built in one.
     """
     through = last_change_id()
+    if procs is None:
+        procs = index.rebuild_procs if _item_count() >= MANY_ITEMS else 1
     version = index.rebuild(_all_documents(), through=through, procs=procs)
     db.session.rollback()
     return version
+
+
+def _item_count() -> int:
+    return sum(db.session.scalar(select(func.count()).select_from(model))
+               for model in MODELS.values())
 
 
 def sync(index: SearchIndex, batch_size: int = 500) -> int:
@@ -190,8 +199,7 @@ class IndexStatus:
 
 
 def status(index: SearchIndex) -> IndexStatus:
-    items = sum(db.session.scalar(select(func.count()).select_from(model))
-                for model in MODELS.values())
+    items = _item_count()
     usable = index.is_usable()
     try:
         facts = (index.document_count(), index.applied_through(), index.size_bytes())

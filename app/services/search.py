@@ -70,7 +70,9 @@ class SearchOutcome:
 
 def register_search(app: Flask) -> None:
     """One index handle and one searcher cache per app; searchers open lazily, after fork."""
-    index = SearchIndex(app.config["SEARCH_INDEX_DIR"])
+    index = SearchIndex(app.config["SEARCH_INDEX_DIR"],
+                        rebuild_procs=app.config["SEARCH_REBUILD_PROCS"],
+                        rebuild_memory_mb=app.config["SEARCH_REBUILD_MEMORY_MB"])
     app.extensions["casusbank.search_index"] = index
     app.extensions["casusbank.searchers"] = SearcherCache(index)
 
