@@ -20,8 +20,6 @@ EXCERPT_CHARS = 240
 SUGGEST_BELOW = 3          # offer "Bedoelde u …?" when fewer hits than this are found
 SAME_START = 2             # suggestions share the first letters: typos seldom sit there,
                            # and it keeps the word list to walk short
-COMMON_SHARE = 0.05        # a word in more than this share of documents is "common"
-SECOND_OPINIONS = {"lead", "exact"}  # fields that only add weight to what the others match
 HIGHLIGHT_CHARS = 4000     # excerpts come from the opening of long texts
 DISJUNCTIVE = "roles"      # its counts ignore its own filter: the quadrant shows all four
 OPERATORS = {"AND", "OR", "NOT", "EN", "OF", "NIET"}
@@ -149,33 +147,10 @@ def _suggestion(searcher, text: str, grants: Grants) -> str | None:
 
 # -- the search ---------------------------------------------------------------------------
 
-def _lighter(searcher, parsed: query.Query) -> query.Query:
-    """Leaves out the second-opinion fields for common words.
-
-    Every document those fields match is matched by title, summary or body already, and
-    a common word weighs little in BM25; but scoring it in two more fields means walking
-    two more long posting lists, which is most of the time of a broad search."""
-    common = COMMON_SHARE * max(searcher.doc_count(), 1)
-
-    def trim(node):
-        if not node.is_leaf():
-            node = node.apply(trim)
-        if isinstance(node, query.Or):
-            kept = [sub for sub in node.subqueries
-                    if not (isinstance(sub, query.Term) and sub.fieldname in SECOND_OPINIONS
-                            and searcher.doc_frequency(sub.fieldname, sub.text) > common)]
-            if kept and len(kept) != len(node.subqueries):
-                return query.Or(kept, boost=node.boost)
-        return node
-
-    return trim(parsed)
-
-
 def _page(searcher, user_query, allowed, request: SearchRequest, page: int):
     """The hits of one page, by score. Not Whoosh's search_page: that counts every match
     again, one document at a time, only to number the pages; the count is known."""
-    results = searcher.search(_lighter(searcher, user_query),
-                              limit=page * request.page_length, filter=allowed)
+    results = searcher.search(user_query, limit=page * request.page_length, filter=allowed)
     results.fragmenter = _fragmenter()
     results.formatter = _formatter()
     start = (page - 1) * request.page_length
