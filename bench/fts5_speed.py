@@ -88,7 +88,7 @@ class Fts5Bench:
 
         seconds = self.build()
         timings = []
-        for text, chosen in mix:
+        for _, text, chosen in mix:
             started = time.perf_counter()
             self.search(text, (chosen.get("rol") or [None])[0])
             timings.append(time.perf_counter() - started)

@@ -5,11 +5,12 @@
 
 Splits Dutch legislation into articles, loads them into a temporary Casusbank, and
 reports the rebuild rate, the index size, the cost of opening and of re-checking a
-searcher, the first (cold) search, and p50/p95/p99 over a fixed mix of queries (single words, two words with EN,
-phrases, prefixes, role-filtered), each with facets, three highlighted snippets and a
-suggestion when hits are few, through the search function the web uses; then the whole
-search page through the Flask test client. FTS5 gets the same documents (stemmed by the
-same Dutch stemmer in Python), the same queries, facet counts in SQL and snippets.
+searcher, the first (cold) search, and p50/p95/p99 over a fixed mix of queries (single
+words, two words with EN, phrases, prefixes, role-filtered; also per kind), each with
+facets, three highlighted snippets and a suggestion when hits are few, through the
+search function the web uses; then the whole search page through the Flask test client,
+with a second mix of the same kinds. FTS5 gets the same documents (stemmed by the same
+Dutch stemmer in Python), the same queries, facet counts in SQL and snippets.
 With --json the last line is one JSON object.
 """
 from __future__ import annotations
@@ -25,6 +26,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import NamedTuple
 
 from flask_login import AnonymousUserMixin
 
@@ -48,8 +50,14 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
     return {"p50": at(0.50), "p95": at(0.95), "p99": at(0.99)}
 
 
-def query_mix(docs, count: int, seed: int = 7) -> list[tuple[str, dict]]:
-    """(text, address filters): single words, EN pairs, phrases, prefixes, role-filtered."""
+class Query(NamedTuple):
+    kind: str     # word, and, phrase, prefix or role: reported apart, to see what is slow
+    text: str
+    chosen: dict  # address filters, as the search page takes them
+
+
+def query_mix(docs, count: int, seed: int = 7) -> list[Query]:
+    """Single words, EN pairs, phrases, prefixes and role-filtered words, in equal parts."""
     rng = random.Random(seed)
     analyse = exact_analyzer()
     frequency = Counter()
@@ -65,13 +73,21 @@ def query_mix(docs, count: int, seed: int = 7) -> list[tuple[str, dict]]:
             start = rng.randrange(len(tokens) - 1)
             phrases.append(f'"{tokens[start]} {tokens[start + 1]}"')
     per_kind = count // 5
-    mix = [(rng.choice(words), {}) for _ in range(per_kind)]
-    mix += [(f"{rng.choice(words)} EN {rng.choice(words)}", {}) for _ in range(per_kind)]
-    mix += [(rng.choice(phrases), {}) for _ in range(per_kind)]
-    mix += [(rng.choice(words)[:6] + "*", {}) for _ in range(per_kind)]
-    mix += [(rng.choice(words), {"rol": [rng.choice(ROLES)]})
+    mix = [Query("word", rng.choice(words), {}) for _ in range(per_kind)]
+    mix += [Query("and", f"{rng.choice(words)} EN {rng.choice(words)}", {})
+            for _ in range(per_kind)]
+    mix += [Query("phrase", rng.choice(phrases), {}) for _ in range(per_kind)]
+    mix += [Query("prefix", rng.choice(words)[:6] + "*", {}) for _ in range(per_kind)]
+    mix += [Query("role", rng.choice(words), {"rol": [rng.choice(ROLES)]})
             for _ in range(count - 4 * per_kind)]
     return mix
+
+
+def by_kind(mix: list[Query], timings: list[float]) -> dict[str, dict[str, float]]:
+    kinds: dict[str, list[float]] = {}
+    for query, seconds in zip(mix, timings, strict=True):
+        kinds.setdefault(query.kind, []).append(seconds)
+    return {kind: percentiles(seconds) for kind, seconds in kinds.items()}
 
 
 def peak_rss_mb() -> float:
@@ -109,7 +125,7 @@ def measure_casusbank(app, docs, mix, procs: int) -> dict:
     started = time.perf_counter()
     run_search(cache.searcher(), SearchRequest(text="wet", facets=True), grants)
     figures["first_search_ms"] = round((time.perf_counter() - started) * 1000, 1)
-    for text, chosen in mix:
+    for _, text, chosen in mix:
         filters = {"roles": frozenset(chosen.get("rol", []))} if chosen else {}
         request = SearchRequest(text=text, filters=filters, page_length=3, facets=True,
                                 suggest=True)
@@ -118,20 +134,21 @@ def measure_casusbank(app, docs, mix, procs: int) -> dict:
         timings.append(time.perf_counter() - started)
     search = percentiles(timings)
     figures.update({"search_p50_ms": search["p50"], "search_p95_ms": search["p95"],
-                    "search_p99_ms": search["p99"]})
+                    "search_p99_ms": search["p99"], "search_by_kind": by_kind(mix, timings)})
     assert searcher is not None
     return figures
 
 
 def measure_page(app, mix) -> dict:
     client, timings = app.test_client(), []
-    for text, chosen in mix:
+    for _, text, chosen in mix:
         started = time.perf_counter()
         response = client.get("/zoeken", query_string={"q": text, **chosen})
         timings.append(time.perf_counter() - started)
         assert response.status_code == 200
     page = percentiles(timings)
-    return {"page_p50_ms": page["p50"], "page_p95_ms": page["p95"], "page_p99_ms": page["p99"]}
+    return {"page_p50_ms": page["p50"], "page_p95_ms": page["p95"], "page_p99_ms": page["p99"],
+            "page_by_kind": by_kind(mix, timings)}
 
 
 def minimal_content(folder: Path) -> Path:
@@ -159,12 +176,17 @@ def main() -> None:
         with temporary_casusbank(minimal_content(Path(folder))) as (app, _):
             load(docs)
             ours = measure_casusbank(app, docs, mix, args.procs)
-            ours.update(measure_page(app, mix))
+            # Other queries of the same kinds: the same ones again would find their
+            # terms in the cache the first pass filled, and flatter the page figures.
+            ours.update(measure_page(app, query_mix(docs, args.queries, seed=8)))
     ours["peak_rss_mb"] = peak_rss_mb()
     theirs = Fts5Bench(docs).measure(mix)
     figures = {"casusbank": ours, "fts5": theirs}
     for name in ours:
-        if name in theirs:
+        if name.endswith("_by_kind"):
+            print(f"  {name}: " + ", ".join(f"{kind} p50 {p['p50']} p95 {p['p95']}"
+                                            for kind, p in ours[name].items()), file=out)
+        elif name in theirs:
             ratio = ours[name] / theirs[name] if theirs[name] else float("nan")
             print(f"  {name:24} {ours[name]:>10} {theirs[name]:>10}   ratio {ratio:.2f}",
                   file=out)

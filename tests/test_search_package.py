@@ -1,8 +1,12 @@
 """The search package on its own: analysis, the index on disk, the searcher cache."""
+import re
+
 import pytest
+from whoosh.util.numeric import byte_to_length
 
 from app.search import SearcherCache, SearchIndex, SearchRequest, run_search
 from app.search.analysis import dutch_analyzer
+from app.search.schema import ranking
 
 EVERYONE = [{"visibility": {"public"}}]
 
@@ -31,6 +35,11 @@ def test_stop_words_go_but_ons_stays_for_ons_water():
 def document(key, text, visibility="public"):
     return {"key": key, "kind": "case", "ref": key, "title": text, "summary": "", "body": "",
             "roles": "", "visibility": visibility, "status": "", "owner": "", "groups": ""}
+
+
+def with_body(key, text):
+    """Text in every text field: title, summary (its first word) and body."""
+    return {**document(key, text), "summary": text.split()[0], "body": text}
 
 
 def test_the_cached_searcher_sees_every_change_once(tmp_path):
@@ -139,17 +148,131 @@ def test_a_filter_that_admits_nothing_finds_nothing(tmp_path):
 @pytest.mark.parametrize("text", [
     "dijk", "dijk water", "dijk EN water", "dijk NIET water", "water -dijk", "+dijk water",
     '"hoge dijk"', "dij*", "dijkk~", "NIET dijk", "geluidsoverlast", "(dijk OF zee) EN water",
+    '"hoge dijk bij het water"', '"dijk water"', '"water zee"', 'zee EN "hoge dijk"',
 ])
-def test_the_fast_match_set_equals_whooshs(tmp_path, text):
-    from app.search.docsets import docsets, matching_docs
+def test_the_fast_match_set_and_scores_equal_whooshs(tmp_path, text):
+    from app.search.docsets import docs_matching, docsets
     from app.search.parsing import parse_user_query
+    from app.search.postings import Postings
+    from app.search.scoring import Scorer, Unsupported
     index = SearchIndex(tmp_path)
     texts = ["hoge dijk bij het water", "dijk", "water en zee", "zee", "geluid en overlast",
-             "de geluidsoverlast", "dijken aan zee", "niets"]
-    index.rebuild([document(str(n), t) for n, t in enumerate(texts)], through=0)
-    index.apply([document("1", "dijk dijk")], ["7"], through=1)   # an update and a delete
-    with index.open().searcher() as searcher:
+             "de geluidsoverlast", "dijken aan zee", "niets", "water water en nog eens water"]
+    index.rebuild([with_body(str(n), t) for n, t in enumerate(texts)], through=0)
+    index.apply([with_body("1", "dijk dijk")], ["7"], through=1)   # an update and a delete
+    with index.open().searcher(weighting=ranking()) as searcher:
         parsed = parse_user_query(text, searcher.schema)
         sets = docsets.for_searcher(searcher)
-        fast = matching_docs(searcher, sets, parsed)
+        fast = docs_matching(searcher, sets, parsed)
         assert fast == frozenset(searcher.docs_for_query(parsed)) & sets.live
+        whooshs = {hit.docnum: hit.score for hit in searcher.search(parsed, limit=None)}
+        try:
+            ours = Scorer(searcher, sets, Postings(searcher), fast).score(parsed)
+        except Unsupported:
+            assert text in ("dij*", "dijkk~", "NIET dijk")   # Whoosh scores these itself
+            return
+        assert ours.keys() == whooshs.keys()
+        for docnum, score in whooshs.items():
+            assert ours[docnum] == pytest.approx(score, rel=1e-9)
+
+
+def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path):
+    """Across segments, with a deleted document, and past one block (128 postings)."""
+    from app.search.postings import Postings, field_length_bytes
+    index = SearchIndex(tmp_path)
+    index.rebuild([with_body(str(n), "dijk " * (n % 3 + 1) + f"woord{n}") for n in range(300)],
+                  through=0)
+    index.apply([with_body("5", "dijk zee")], ["6"], through=1)
+    with index.open().searcher() as searcher:
+        reader = searcher.reader()
+        assert len(list(reader.leaf_readers())) == 2
+        ids, weights = Postings(searcher).of("body", "dijk")
+        matcher = reader.postings("body", "dijk")
+        whooshs = list(zip(matcher.all_ids(), reader.postings("body", "dijk").items_as("weight"),
+                           strict=True))
+        live = set(reader.all_doc_ids())
+        assert [(d, w) for d, w in zip(ids, weights, strict=True) if d in live] == [
+            (d, w) for d, (_, w) in whooshs]
+        positions = Postings(searcher).positions("body", "dijk", frozenset(live))
+        assert positions == dict(reader.postings("body", "dijk").items_as("positions"))
+        lengths = field_length_bytes(reader, "body")
+        assert len(lengths) == reader.doc_count_all()
+        for docnum in live:
+            assert byte_to_length(lengths[docnum]) == reader.doc_field_length(docnum, "body")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ('"hoge dijk"', {"0"}),                 # stop words between them do not count
+    ('"dijk hoge"', set()),                 # order counts
+    ('"hoge dijk water"', {"0"}),
+    ('"dijk bij het water"', {"0"}),
+    ('"hoge water"', set()),                # not neighbours
+    ('"geluid overlast"', set()),           # a compound is not its parts side by side
+    ('"hinderlijke geluidsoverlast"', {"2"}),
+    ('"hinderlijke geluid"', {"2"}),        # a part stands where its compound stands
+])
+def test_phrases_find_neighbouring_words_in_order(tmp_path, text, expected):
+    index = SearchIndex(tmp_path)
+    texts = ["een hoge dijk bij het water", "de dijk langs de rivier is hoog, net als het water",
+             "hinderlijke geluidsoverlast langs het spoor"]
+    index.rebuild([with_body(str(n), t) for n, t in enumerate(texts)], through=0)
+    cache = SearcherCache(index)
+    try:
+        page = run_search(cache.searcher(), SearchRequest(text=text), EVERYONE)
+        assert {hit.key for hit in page.hits} == expected
+    finally:
+        cache.close()
+
+
+def test_a_phrase_is_marked_word_by_word_in_the_excerpt(tmp_path):
+    index = SearchIndex(tmp_path)
+    index.rebuild([with_body("0", "Er ligt een hoge dijk bij het water.")], through=0)
+    cache = SearcherCache(index)
+    try:
+        page = run_search(cache.searcher(), SearchRequest(text='"hoge dijk"'), EVERYONE)
+        assert re.search(r"<mark[^>]*>hoge</mark> <mark[^>]*>dijk</mark>",
+                         page.hits[0].excerpt_html)
+    finally:
+        cache.close()
+
+
+def test_postings_kept_in_the_term_entry_are_read_too():
+    """Whoosh may keep a rare term's postings in its lexicon entry (a ListMatcher)."""
+    from whoosh.matching import ListMatcher
+
+    from app.search.postings import _read_blocks, _Term
+    term = _Term()
+    _read_blocks(ListMatcher([1, 5], [1.0, 2.0], [b"a", b"b"]), 10, term, with_positions=True)
+    assert (term.ids, term.weights, term.values) == ([11, 15], [1.0, 2.0], [b"a", b"b"])
+
+
+@pytest.mark.parametrize("kind", ["dutch", "exact"])
+def test_the_highlighting_marker_sees_the_words_as_the_analyzer_does(kind):
+    from app.search.analysis import dutch_analyzer, exact_analyzer, marker
+    analyzer = dutch_analyzer() if kind == "dutch" else exact_analyzer()
+    text = ("De Coöperaties en waterschappen: maatregelen tegen geluidsoverlast, "
+            "art. 3.1 lid 2, a.b.c, energiecoöp* en een x.")
+    def seen(tokens):
+        return [(t.text, t.stopped, t.startchar, t.endchar) for t in tokens]
+    expected = seen(analyzer(text, chars=True, mode="query", removestops=False))
+    assert seen(marker(kind)(text)) == expected
+    assert seen(marker(kind)(text)) == expected   # and again, from what it remembered
+
+
+def test_the_term_cache_keeps_the_most_recently_used_terms_within_its_budget():
+    from app.search.postings import TermCache, _Term
+
+    def term(size):
+        made = _Term()
+        made.ids = list(range(size))
+        return made
+    cache = TermCache(budget=10)
+    a, b, c = term(4), term(4), term(4)
+    cache.put("a", a)
+    cache.put("b", b)
+    assert cache.get("a") is a          # a is now the most recent
+    cache.put("c", c)                   # 12 postings: the least recent (b) goes
+    assert cache.get("b") is None and cache.get("a") is a and cache.get("c") is c
+    big = term(50)
+    cache.put("big", big)               # larger than the budget: kept alone
+    assert cache.get("big") is big and cache.get("a") is None and cache.get("c") is None

@@ -14,6 +14,8 @@ from collections import OrderedDict
 
 from whoosh import query
 
+from app.search.postings import Postings, TermCache, field_length_bytes
+
 STATES_KEPT = 2      # the current index state, and the one before while requests finish
 FILTERS_KEPT = 256   # distinct filters (access grants × chosen facet values) per state
 
@@ -35,6 +37,8 @@ class _StateSets:
         self.filters: OrderedDict[str, set[int]] = OrderedDict()
         self.values: dict[str, dict[str, frozenset[int]]] = {}
         self.by_date: list[int] | None = None
+        self.lengths: dict[str, bytes] = {}
+        self.terms = TermCache()
         self.lock = threading.Lock()
 
     def filter_docs(self, searcher, limits: query.Query) -> set[int]:
@@ -65,6 +69,15 @@ class _StateSets:
             self.values[field] = found
         return found
 
+    def length_bytes(self, searcher, field: str) -> bytes:
+        """Every document's stored length in `field`, for scoring (see scoring.py)."""
+        with self.lock:
+            if field in self.lengths:
+                return self.lengths[field]
+        found = field_length_bytes(searcher.reader(), field)
+        with self.lock:
+            self.lengths[field] = found
+        return found
 
     def newest_first(self, searcher, docs: set[int], count: int) -> list[int]:
         """The `count` newest of `docs` (by `published`), newest first."""
@@ -107,47 +120,90 @@ def count_values(sets: _StateSets, searcher, matched: frozenset[int],
                  fields) -> dict[str, dict[str, int]]:
     """Facet counts: for each field, how many of `matched` carry each value."""
     counts = {}
+    # An intersection costs the smaller set: when most documents match, count what is
+    # left out instead (a common word matches nearly all of them).
+    unmatched = sets.live - matched if len(matched) * 2 > len(sets.live) else None
     for field in fields:
-        counts[field] = {value: size for value, docs in sets.value_docs(searcher, field).items()
-                         if (size := len(matched & docs))}
+        values = sets.value_docs(searcher, field).items()
+        if unmatched is None:
+            found = {value: len(matched & docs) for value, docs in values}
+        else:
+            found = {value: len(docs) - len(docs & unmatched) for value, docs in values}
+        counts[field] = {value: size for value, size in found.items() if size}
     return counts
 
 
-def _term_docs(searcher, field: str, text) -> frozenset[int]:
-    try:
-        return frozenset(searcher.reader().postings(field, text).all_ids())
-    except Exception:  # noqa: BLE001 - Whoosh raises TermNotFound (and more) for no postings
-        return frozenset()
+def _docs(searcher, node: query.Query, live: frozenset[int], postings: Postings) -> frozenset[int]:
+    def docs(sub):
+        return _docs(searcher, sub, live, postings)
 
-
-def _docs(searcher, node: query.Query, live: frozenset[int]) -> frozenset[int]:
     if isinstance(node, query.Term):
-        return _term_docs(searcher, node.fieldname, node.text)
+        return postings.docs(node.fieldname, node.text)
     if isinstance(node, query.Or):
-        parts = [_docs(searcher, sub, live) for sub in node.subqueries]
-        return frozenset().union(*parts)
+        return frozenset().union(*map(docs, node.subqueries))
     if isinstance(node, query.And):
-        parts = sorted((_docs(searcher, sub, live) for sub in node.subqueries), key=len)
+        parts = sorted(map(docs, node.subqueries), key=len)
         return parts[0].intersection(*parts[1:]) if parts else frozenset()
     if isinstance(node, query.AndNot):
-        return _docs(searcher, node.a, live) - _docs(searcher, node.b, live)
+        return docs(node.a) - docs(node.b)
+    if isinstance(node, query.Require):
+        return docs(node.a) & docs(node.b)
     if isinstance(node, query.AndMaybe):
-        return _docs(searcher, node.a, live)
+        return docs(node.a)
     if isinstance(node, query.Not):
-        return live - _docs(searcher, node.query, live)
+        return live - docs(node.query)
     if isinstance(node, query.Every):
         return live
+    if isinstance(node, query.Phrase):
+        return phrase_docs(postings, node.fieldname, node.words)
     if isinstance(node, query.MultiTerm):   # prefix*, fuzzy~: the words they stand for
         words = (w.decode("utf-8") if isinstance(w, bytes) else w
                  for w in node._btexts(searcher.reader()))
-        return frozenset().union(*(_term_docs(searcher, node.fieldname, w) for w in words))
-    return frozenset(searcher.docs_for_query(node))   # phrases and the rare rest
+        return frozenset().union(*(postings.docs(node.fieldname, w) for w in words))
+    return frozenset(searcher.docs_for_query(node))   # the rare rest, by Whoosh
 
 
-def matching_docs(searcher, sets: _StateSets, user_query: query.Query) -> frozenset[int]:
-    """Every document `user_query` matches, by set operations on each word's postings.
+def phrase_docs(postings: Postings, field: str, words) -> frozenset[int]:
+    """The documents with `words` at successive positions of `field`, as Whoosh's
+    Phrase (slop 1) finds them; found once per search (matching and scoring both ask)."""
+    key = (field, tuple(words))
+    if key not in postings.phrases:
+        postings.phrases[key] = _phrase_docs(postings, field, words)
+    return postings.phrases[key]
+
+
+def _phrase_docs(postings: Postings, field: str, words) -> frozenset[int]:
+    """Positions are unpacked only for the documents that hold every word; Whoosh's
+    span matchers walked every posting of every word, twice."""
+    if not words:
+        return frozenset()
+    holding = sorted((postings.docs(field, word) for word in words), key=len)
+    candidates = holding[0].intersection(*holding[1:])
+    if len(words) == 1 or not candidates:
+        return candidates
+    first, *rest = [postings.positions(field, word, candidates) for word in words]
+    return frozenset(doc for doc in candidates
+                     if _in_a_row(first[doc], [positions[doc] for positions in rest]))
+
+
+def _in_a_row(starts: list[int], following: list[list[int]]) -> bool:
+    """Whether some start is followed by each next word one position further on."""
+    expected = {start + 1 for start in starts}
+    for positions in following:
+        found = expected.intersection(positions)
+        if not found:
+            return False
+        expected = {position + 1 for position in found}
+    return True
+
+
+def docs_matching(searcher, sets: _StateSets, user_query: query.Query,
+                  postings: Postings | None = None) -> frozenset[int]:
+    """Every live document `user_query` matches, by set operations on each word's postings.
 
     Equal to Whoosh's docs_for_query, but Whoosh merges the postings of OR-ed words one
     document at a time in Python, which for a few common words over several fields is
-    the slowest part of a search."""
-    return _docs(searcher, user_query, sets.live) & sets.live
+    the slowest part of a search. Pass the search's `postings` so that scoring reuses
+    what was read here."""
+    postings = postings or Postings(searcher, sets.terms)
+    return _docs(searcher, user_query, sets.live, postings) & sets.live

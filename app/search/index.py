@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from whoosh import index as whoosh_index
+from whoosh.codec.whoosh3 import W3Codec, W3PerDocReader
 from whoosh.index import LockError
 
 from app.search.schema import SCHEMA_VERSION, build_schema
@@ -38,6 +39,31 @@ class IndexMissing(RuntimeError):
 
 # Raised by `apply` when another process holds the write lock past the timeout.
 IndexBusy = LockError
+
+
+class CasusbankCodec(W3Codec):
+    """Whoosh's codec (segments remember it, so keep this name where it is) with:
+
+    - no zlib on posting blocks: compressing them took a tenth of a rebuild, and every
+      search paid again to decompress them, for a third less disk;
+    - a per-document reader that remembers which columns a segment lacks. Whoosh asks
+      for the length of every posting it writes, and for fields that keep no lengths
+      (ids, keywords) each ask was a stat() of a file that is not there: 200,000 of
+      them for 4,000 articles."""
+
+    def __init__(self):
+        super().__init__(compression=0)
+
+    def per_document_reader(self, storage, segment):
+        return _PerDocReader(storage, segment)
+
+
+class _PerDocReader(W3PerDocReader):
+    def has_column(self, fieldname):
+        known = self.__dict__.setdefault("_has_column", {})
+        if fieldname not in known:   # a written segment never gains a column
+            known[fieldname] = super().has_column(fieldname)
+        return known[fieldname]
 
 
 def _cancel_quietly(writer) -> None:
@@ -127,7 +153,8 @@ class SearchIndex:
         over a newer one. Raises IndexBusy when the lock stays taken for `timeout` s.
         """
         folder = self._current_dir()
-        writer = whoosh_index.open_dir(str(folder)).writer(timeout=timeout, compound=False)
+        writer = whoosh_index.open_dir(str(folder)).writer(timeout=timeout, compound=False,
+                                                           codec=CasusbankCodec())
         batch = Batch(writer, _read_progress(folder)["applied_through"])
         try:
             yield batch
@@ -178,7 +205,8 @@ class SearchIndex:
         folder.mkdir()
         ix = whoosh_index.create_in(str(folder), build_schema())
         options = {"procs": procs, "multisegment": True} if procs > 1 else {}
-        writer = ix.writer(compound=False, limitmb=self.rebuild_memory_mb, **options)
+        writer = ix.writer(compound=False, limitmb=self.rebuild_memory_mb, codec=CasusbankCodec(),
+                           **options)
         try:
             for document in documents:
                 writer.add_document(**document)

@@ -3,6 +3,7 @@ limits of what the reader may see (the access filter is part of every query made
 """
 from __future__ import annotations
 
+import heapq
 import html
 import math
 import re
@@ -11,10 +12,12 @@ from dataclasses import dataclass, field
 
 from whoosh import highlight, query
 
-from app.search.analysis import fold
-from app.search.docsets import count_values, docsets, matching_docs
+from app.search.analysis import fold, marker
+from app.search.docsets import count_values, docs_matching, docsets
 from app.search.parsing import Synonyms, parse_user_query
+from app.search.postings import Postings
 from app.search.schema import EXACT_FIELD, MULTI_VALUED, SINGLE_VALUED
+from app.search.scoring import Scorer, Unsupported
 
 EXCERPT_CHARS = 240
 SUGGEST_BELOW = 3          # offer "Bedoelde u …?" when fewer hits than this are found
@@ -88,14 +91,6 @@ def _filter(grants: Grants, filters: Mapping[str, frozenset[str]],
 
 # -- excerpts -----------------------------------------------------------------------------
 
-def _excerpt(hit) -> str:
-    for name in ("body", "summary"):
-        fragment = hit.highlights(name, text=(hit.get(name) or "")[:HIGHLIGHT_CHARS], top=2)
-        if fragment:
-            return fragment
-    return html.escape(_opening(hit))
-
-
 def _opening(stored) -> str:
     text = stored.get("summary") or stored.get("body") or ""
     if len(text) > EXCERPT_CHARS:
@@ -103,10 +98,41 @@ def _opening(stored) -> str:
     return text
 
 
-def to_hit(hit, with_excerpt: bool) -> Hit:
-    return Hit(key=hit["key"], kind=hit["kind"], ref=hit["ref"], title=hit["title"],
-               roles=tuple(filter(None, hit.get("roles", "").split(","))),
-               excerpt_html=_excerpt(hit) if with_excerpt else "", score=hit.score or 0.0)
+def _words_to_mark(searcher, user_query) -> tuple[set[str], object]:
+    """The words to highlight and the analyzer that finds them in stored text: the
+    stemmed words of the body, or else (a prefix*) the unstemmed words it stands for."""
+    stemmed = {text for field, text in user_query.iter_all_terms() if field == "body"}
+    if stemmed:
+        return stemmed, marker("dutch")
+    reader, words = searcher.reader(), set()
+    for node in user_query.leaves():
+        if isinstance(node, query.MultiTerm):
+            words |= {w.decode() if isinstance(w, bytes) else w for w in node._btexts(reader)}
+    return words, marker("exact")
+
+
+def _excerpt(stored, marks) -> str:
+    """Escaped text with <mark> around the words found: from the body, else the
+    summary, else the opening of either without marks."""
+    words, analyzer = marks
+    for name in ("body", "summary"):
+        text = (stored.get(name) or "")[:HIGHLIGHT_CHARS]
+        if words and text:
+            fragment = highlight.highlight(
+                text, words, analyzer, highlight.ContextFragmenter(maxchars=EXCERPT_CHARS,
+                                                                   surround=60),
+                highlight.HtmlFormatter(tagname="mark", between=" … "), top=2)
+            if fragment:
+                return fragment
+    return html.escape(_opening(stored))
+
+
+def stored_hit(searcher, docnum: int, score: float, marks=None) -> Hit:
+    """A hit from the stored fields; with an excerpt when the words to mark are given."""
+    stored = searcher.stored_fields(docnum)
+    return Hit(key=stored["key"], kind=stored["kind"], ref=stored["ref"], title=stored["title"],
+               roles=tuple(filter(None, stored.get("roles", "").split(","))),
+               excerpt_html=_excerpt(stored, marks) if marks else "", score=score)
 
 
 # -- facets -------------------------------------------------------------------------------
@@ -125,21 +151,17 @@ def _facets(searcher, sets, matched_by, grants, filters) -> dict[str, dict[str, 
 
 # -- "Bedoelde u …?" -------------------------------------------------------------------------
 
-def _visible(searcher, word: str, grants: Grants) -> bool:
-    found = searcher.search(query.Term(EXACT_FIELD, word), filter=access_query(grants), limit=1)
-    return not found.is_empty()
-
-
-def _suggestion(searcher, text: str, grants: Grants) -> str | None:
+def _suggestion(searcher, text: str, readable: set[int], postings: Postings) -> str | None:
     """The text with each unknown word replaced by a close word that occurs in something
-    the reader may see (so a suggestion never reveals a word of a hidden item)."""
+    the reader may see (`readable`), so a suggestion never reveals a word of a hidden
+    item."""
     corrector, corrected = searcher.corrector(EXACT_FIELD), text
     for word in dict.fromkeys(re.findall(r"\w+", text)):
         folded = fold(word)
         if word in OPERATORS or len(folded) < 4 or searcher.doc_frequency(EXACT_FIELD, folded):
             continue
         for candidate in corrector.suggest(folded, limit=3, maxdist=2, prefix=SAME_START):
-            if _visible(searcher, candidate, grants):
+            if not postings.docs(EXACT_FIELD, candidate).isdisjoint(readable):
                 corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidate, corrected)
                 break
     return corrected if corrected != text else None
@@ -147,58 +169,36 @@ def _suggestion(searcher, text: str, grants: Grants) -> str | None:
 
 # -- the search ---------------------------------------------------------------------------
 
-def _page(searcher, user_query, allowed, request: SearchRequest, page: int):
-    """The hits of one page, by score. Not Whoosh's search_page: that counts every match
-    again, one document at a time, only to number the pages; the count is known."""
-    results = searcher.search(user_query, limit=page * request.page_length, filter=allowed)
-    results.fragmenter = _fragmenter()
-    results.formatter = _formatter()
+def _best(searcher, sets, postings, user_query, candidates: frozenset[int], allowed: set[int],
+          wanted: int) -> list[tuple[int, float]]:
+    """The `wanted` best (document, score), best first; equal scores go to the lower
+    document number, as in Whoosh. Scored here when scoring.py can (the same scores,
+    far faster), by Whoosh otherwise."""
+    try:
+        scores = Scorer(searcher, sets, postings, candidates).score(user_query)
+    except Unsupported:
+        results = searcher.search(user_query, limit=wanted, filter=allowed)
+        return [(hit.docnum, hit.score) for hit in results]
+    return heapq.nlargest(wanted, scores.items(), key=lambda item: (item[1], -item[0]))
+
+
+def _scored_page(searcher, sets, postings, user_query, candidates, allowed,
+                 request: SearchRequest, page: int) -> list[Hit]:
+    best = _best(searcher, sets, postings, user_query, candidates, allowed,
+                 page * request.page_length)
+    marks = _words_to_mark(searcher, user_query) if request.excerpts else None
     start = (page - 1) * request.page_length
-    return [to_hit(hit, request.excerpts) for hit in results[start:start + request.page_length]]
-
-
-def _fragmenter():
-    return highlight.ContextFragmenter(maxchars=EXCERPT_CHARS, surround=60)
-
-
-def _formatter():
-    return highlight.HtmlFormatter(tagname="mark", between=" … ")
-
-
-def _words_to_mark(searcher, user_query) -> tuple[set[str], object]:
-    """The words to highlight and the analyzer that finds them in stored text: the
-    stemmed words of the body, or else (a prefix*) the unstemmed words it stands for."""
-    stemmed = {text for field, text in user_query.iter_all_terms() if field == "body"}
-    if stemmed:
-        return stemmed, searcher.schema["body"].analyzer
-    reader, words = searcher.reader(), set()
-    for node in user_query.leaves():
-        if isinstance(node, query.MultiTerm):
-            words |= {w.decode() if isinstance(w, bytes) else w for w in node._btexts(reader)}
-    return words, searcher.schema[EXACT_FIELD].analyzer
-
-
-def _stored_hit(searcher, docnum: int, marks, with_excerpt: bool) -> Hit:
-    stored = searcher.stored_fields(docnum)
-    words, analyzer = marks
-    excerpt = ""
-    if with_excerpt:
-        text = (stored.get("body") or stored.get("summary") or "")[:HIGHLIGHT_CHARS]
-        excerpt = (highlight.highlight(text, words, analyzer, _fragmenter(), _formatter(),
-                                       top=2) if words else "") or html.escape(_opening(stored))
-    return Hit(key=stored["key"], kind=stored["kind"], ref=stored["ref"], title=stored["title"],
-               roles=tuple(filter(None, stored.get("roles", "").split(","))),
-               excerpt_html=excerpt, score=0.0)
+    return [stored_hit(searcher, docnum, score, marks)
+            for docnum, score in best[start:start + request.page_length]]
 
 
 def _newest_page(searcher, sets, user_query, docs: set[int], request: SearchRequest,
                  page: int) -> list[Hit]:
     """Newest first, straight from the match set: no scores to compute."""
-    wanted = page * request.page_length
-    ordered = sets.newest_first(searcher, docs, wanted)
-    marks = _words_to_mark(searcher, user_query)
+    ordered = sets.newest_first(searcher, docs, page * request.page_length)
+    marks = _words_to_mark(searcher, user_query) if request.excerpts else None
     start = (page - 1) * request.page_length
-    return [_stored_hit(searcher, docnum, marks, request.excerpts)
+    return [stored_hit(searcher, docnum, 0.0, marks)
             for docnum in ordered[start:start + request.page_length]]
 
 
@@ -214,18 +214,26 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
     user_query = (parse_user_query(words, searcher.schema, request.synonyms) if words
                   else query.Every())
     sets = docsets.for_searcher(searcher)
+    postings = Postings(searcher, sets.terms)
     allowed = sets.filter_docs(searcher, _filter(grants, request.filters))
-    matched = matching_docs(searcher, sets, user_query)
-    total = len(matched & allowed)
+    matched = docs_matching(searcher, sets, user_query, postings)
+    candidates = matched & allowed
+    total = len(candidates)
     page_count = max(math.ceil(total / request.page_length), 1)
     page = min(max(request.page, 1), page_count)
     unscored = request.sort == "newest" or not words or _constant_score(user_query)
     if not total:  # nothing to score; and Whoosh would read an empty filter as none at all
         hits = []
     elif unscored:
-        hits = _newest_page(searcher, sets, user_query, matched & allowed, request, page)
+        hits = _newest_page(searcher, sets, user_query, candidates, request, page)
     else:
-        hits = _page(searcher, user_query, allowed, request, page)
+        hits = _scored_page(searcher, sets, postings, user_query, candidates, allowed,
+                            request, page)
+
+    suggestion = None
+    if request.suggest and words and total < SUGGEST_BELOW:
+        readable = sets.filter_docs(searcher, _filter(grants, {}))
+        suggestion = _suggestion(searcher, words, readable, postings)
 
     def matched_by(limits):
         return matched & sets.filter_docs(searcher, limits)
@@ -235,6 +243,5 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
         page_length=request.page_length,
         facets=_facets(searcher, sets, matched_by, grants, request.filters)
         if request.facets else {},
-        suggestion=(_suggestion(searcher, words, grants)
-                    if request.suggest and words and total < SUGGEST_BELOW else None),
+        suggestion=suggestion,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 from whoosh import query
 
 from app.search.analysis import dutch_analyzer
-from app.search.query import Grants, Hit, access_query, to_hit
+from app.search.query import Grants, Hit, access_query, stored_hit
 
 KEY_TERMS = 15            # more_like_this with fewer picks words only the item itself has
 SHARED_ROLE_BOOST = 0.5   # per shared role, added to the text similarity
@@ -27,7 +27,7 @@ def similar_items(searcher, key: str, grants: Grants, *, roles=(), groups=(),
     results = searcher.search(
         wanted, limit=limit, filter=query.And([access_query(grants), query.Term("kind", kind)]),
         mask=query.Term("key", key))
-    return [to_hit(hit, with_excerpt=False) for hit in results]
+    return [stored_hit(searcher, hit.docnum, hit.score or 0.0) for hit in results]
 
 
 def _title_words(title: str) -> set[str]:
@@ -47,5 +47,5 @@ def likely_duplicates(searcher, title: str, grants: Grants, *, kind: str = "case
     for hit in candidates:
         theirs = _title_words(hit["title"])
         if len(words & theirs) / max(len(words | theirs), 1) >= DUPLICATE_OVERLAP:
-            found.append(to_hit(hit, with_excerpt=False))
+            found.append(stored_hit(searcher, hit.docnum, hit.score or 0.0))
     return found[:limit]

@@ -28,7 +28,7 @@ from app.search import (
     split_filters,
 )
 from app.services import catalog
-from app.services.permissions import access_grants, can_view
+from app.services.permissions import access_grants, visible_condition
 
 MAX_QUERY_LENGTH = 500
 BEHIND_AFTER_SECONDS = 10   # older unindexed changes make the page say results lag behind
@@ -191,14 +191,15 @@ def _health_notices(index: SearchIndex) -> list[tuple[str, dict]]:
 
 def _still_visible(user, hits: list[Hit]) -> list[Hit]:
     """Drop hits the database says the reader may no longer see (the index may lag)."""
-    slugs = [hit.ref for hit in hits if hit.kind == "case"]
-    ids = [int(hit.ref) for hit in hits if hit.kind == "reflection"]
-    visible = {f"case:{case.id}" for case in
-               db.session.scalars(select(Case).where(Case.slug.in_(slugs)))
-               if can_view(user, case)}
-    visible |= {f"reflection:{item.id}" for item in
-                db.session.scalars(select(Reflection).where(Reflection.id.in_(ids)))
-                if can_view(user, item)}
+    visible = set()
+    # The rule as SQL, by primary key (the index key is "case:12"), asking for ids only:
+    # loading whole items, bodies and all, to check them in Python took a fifth of a
+    # search page.
+    for kind, model in (("case", Case), ("reflection", Reflection)):
+        ids = [int(hit.key.split(":")[1]) for hit in hits if hit.kind == kind]
+        if ids:
+            visible |= {f"{kind}:{item_id}" for item_id in db.session.scalars(
+                select(model.id).where(model.id.in_(ids), visible_condition(user, model)))}
     return [hit for hit in hits if hit.key in visible]
 
 
