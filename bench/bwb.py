@@ -15,7 +15,7 @@ from app.models import Case, Role, Term, TermKind
 from app.models.case import case_roles
 from bench.corpus import records
 
-_ARTICLE = re.compile(r"^### (Artikel[^\n]*)$", re.M)
+_ARTICLE = re.compile(r"^### ?(Artikel[^\n]*)$", re.M)
 _YEAR = re.compile(r"\b(1[89]\d\d|20[0-2]\d)\b")
 
 
@@ -38,8 +38,6 @@ def articles(path: Path, limit: int) -> Iterator[Article]:
         units = ([(parts[i].strip(), parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
                  or [("", parts[0])])
         for number, (heading, body) in enumerate(units, 1):
-            if not body.strip():
-                continue
             yield Article(f"{record['bwb_id']}-{number}",
                           f"{title[:150]} – {heading}" if heading else title[:200],
                           body.strip()[:100_000], record.get("category") or "overig",

@@ -118,6 +118,18 @@ def _write(app, user_id, title, body, visibility="public"):
             policy_domain="water", visibility=visibility)).slug
 
 
+def test_a_word_only_hidden_items_hold_is_corrected_like_an_unknown_word(app, users, browser):
+    """Were a correction held back because a hidden item holds the word, the page would
+    tell an outsider that some item they may not see contains it."""
+    _write(app, users["member"], "Een rivierdijk langs de Lek",
+           "Het waterschap versterkt de rivierdijk.")
+    _write(app, users["member"], "Privé aantekeningen", "Over de rivierdijken.",
+           visibility="private")
+    sync_index(app)
+    html = search(browser, "rivierdijken").get_data(as_text=True)
+    assert 'Bedoelde u: <a href="/zoeken?q=rivierdijk">rivierdijk</a>?' in html
+
+
 def test_similar_cases_on_a_case_page(app, users, browser):
     text = "Zoutwater dringt via de rivier het polderland binnen; boeren zoeken zoetwater."
     first = _write(app, users["member"], "Verzilting in de delta", text)

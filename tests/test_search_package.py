@@ -149,6 +149,7 @@ def test_a_filter_that_admits_nothing_finds_nothing(tmp_path):
     "dijk", "dijk water", "dijk EN water", "dijk NIET water", "water -dijk", "+dijk water",
     '"hoge dijk"', "dij*", "dijkk~", "NIET dijk", "geluidsoverlast", "(dijk OF zee) EN water",
     '"hoge dijk bij het water"', '"dijk water"', '"water zee"', 'zee EN "hoge dijk"',
+    '"hoge water"~3',
 ])
 def test_the_fast_match_set_and_scores_equal_whooshs(tmp_path, text):
     from app.search.docsets import docs_matching, docsets
@@ -169,7 +170,7 @@ def test_the_fast_match_set_and_scores_equal_whooshs(tmp_path, text):
         try:
             ours = Scorer(searcher, sets, Postings(searcher), fast).score(parsed)
         except Unsupported:
-            assert text in ("dij*", "dijkk~", "NIET dijk")   # Whoosh scores these itself
+            assert text in ("dij*", "dijkk~", "NIET dijk", '"hoge water"~3')   # by Whoosh
             return
         assert ours.keys() == whooshs.keys()
         for docnum, score in whooshs.items():
@@ -202,9 +203,9 @@ def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path):
 
 
 @pytest.mark.parametrize("text, expected", [
-    ('"hoge dijk"', {"0"}),                 # stop words between them do not count
+    ('"hoge dijk"', {"0"}),
     ('"dijk hoge"', set()),                 # order counts
-    ('"hoge dijk water"', {"0"}),
+    ('"hoge dijk water"', {"0"}),           # stop words between them do not count
     ('"dijk bij het water"', {"0"}),
     ('"hoge water"', set()),                # not neighbours
     ('"geluid overlast"', set()),           # a compound is not its parts side by side
@@ -276,3 +277,42 @@ def test_the_term_cache_keeps_the_most_recently_used_terms_within_its_budget():
     big = term(50)
     cache.put("big", big)               # larger than the budget: kept alone
     assert cache.get("big") is big and cache.get("a") is None and cache.get("c") is None
+
+
+@pytest.mark.parametrize("text", ["dijk", "dijk water", '"hoge dijk"', "water NIET zee"])
+def test_the_best_hits_within_a_filter_are_whooshs(tmp_path, text):
+    """Scored only among the allowed documents, ranked and tie-broken as Whoosh does."""
+    from whoosh import query
+
+    from app.search.parsing import parse_user_query
+    index = SearchIndex(tmp_path)
+    texts = ["hoge dijk bij het water", "dijk", "water en zee", "dijk dijk water",
+             "de hoge dijk", "water", "dijk aan zee", "water water dijk"] * 3
+    index.rebuild([with_body(str(n), t) | {"visibility": "public" if n % 3 else "internal"}
+                   for n, t in enumerate(texts)], through=0)
+    cache = SearcherCache(index)
+    try:
+        searcher = cache.searcher()
+        page = run_search(searcher, SearchRequest(text=text, page_length=5), EVERYONE)
+        whooshs = searcher.search(parse_user_query(text, searcher.schema), limit=5,
+                                  filter=query.Term("visibility", "public"))
+        assert [hit.key for hit in page.hits] == [hit["key"] for hit in whooshs]
+    finally:
+        cache.close()
+
+
+def test_facet_counts_are_the_same_counted_either_way(tmp_path):
+    """Most documents matching, the counts come from the few left out instead."""
+    from app.search.docsets import count_values, docsets
+    index = SearchIndex(tmp_path)
+    index.rebuild([document(str(n), "dijk") | {"roles": ["netwerkend", "responsief",
+                                                          "rechtmatig"][n % 3]}
+                   for n in range(10)], through=0)
+    with index.open().searcher() as searcher:
+        sets = docsets.for_searcher(searcher)
+        for matched in (frozenset(range(3)), frozenset(range(9))):   # few, then most
+            expected = {}
+            for docnum in matched:
+                role = searcher.stored_fields(docnum)["roles"]
+                expected[role] = expected.get(role, 0) + 1
+            assert count_values(sets, searcher, matched, ["roles"]) == {"roles": expected}

@@ -6,6 +6,7 @@ compound lexicon is loaded lazily, once per process, and never stored on a filte
 """
 from __future__ import annotations
 
+import threading
 import unicodedata
 from functools import cache, lru_cache
 
@@ -140,10 +141,13 @@ class Marker:
         self._analyzer = analyzer
         self._pattern = analyzer[0].expression   # the analyzer's own tokenizer pattern
         self._analyse = lru_cache(maxsize=50_000)(self._analyse_word)
+        # Shared by the threads of a process, and Whoosh's stem cache is not thread-safe.
+        self._lock = threading.Lock()
 
     def _analyse_word(self, word: str) -> tuple[str, bool] | None:
-        tokens = [(t.text, t.stopped) for t in self._analyzer(word, mode="query",
-                                                               removestops=False)]
+        with self._lock:
+            tokens = [(t.text, t.stopped) for t in self._analyzer(word, mode="query",
+                                                                   removestops=False)]
         return tokens[0] if len(tokens) == 1 else None
 
     def __call__(self, text: str, **_options):

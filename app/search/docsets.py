@@ -154,7 +154,7 @@ def _docs(searcher, node: query.Query, live: frozenset[int], postings: Postings)
         return live - docs(node.query)
     if isinstance(node, query.Every):
         return live
-    if isinstance(node, query.Phrase):
+    if isinstance(node, query.Phrase) and node.slop == 1:   # "…"~2 is left to Whoosh
         return phrase_docs(postings, node.fieldname, node.words)
     if isinstance(node, query.MultiTerm):   # prefix*, fuzzy~: the words they stand for
         words = (w.decode("utf-8") if isinstance(w, bytes) else w

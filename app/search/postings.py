@@ -18,7 +18,9 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
-POSTINGS_KEPT = 400_000   # per index state: about 50 MB of the most recently used terms
+# Per index state and process: about 150 bytes a posting (measured: ids, frequencies,
+# packed positions, the set of ids), so up to about 40 MB.
+POSTINGS_KEPT = 250_000
 
 
 class Postings:
@@ -44,7 +46,7 @@ class Postings:
 
     def of(self, field: str, text) -> tuple[list[int], list[float]]:
         """(document numbers, term frequencies) of the term, deleted documents included
-        (callers intersect with the live documents)."""
+        (callers intersect with the live documents or the candidates)."""
         term = self._term(field, text)
         return term.ids, term.weights
 
@@ -98,10 +100,16 @@ class TermCache:
             if key in self._terms:
                 return
             self._terms[key] = term
-            self._size += len(term.ids)
+            self._size += _cost(term)
             while self._size > self._budget and len(self._terms) > 1:
                 _, dropped = self._terms.popitem(last=False)
-                self._size -= len(dropped.ids)
+                self._size -= _cost(dropped)
+
+
+def _cost(term: _Term) -> int:
+    """Postings, plus one for the entry itself: a word that is not in the index costs
+    something too, or typing unknown words would grow the cache without end."""
+    return len(term.ids) + 1
 
 
 def _read_term(reader, field: str, text) -> _Term:
@@ -114,12 +122,13 @@ def _read_term(reader, field: str, text) -> _Term:
             continue
         if isinstance(matcher, FilterMatcher):  # hides deleted documents one at a time
             matcher = matcher.child
+            matcher.reset()                     # it may have stepped past some already
         _read_blocks(matcher, base, term, with_positions)
     return term
 
 
 def _read_blocks(matcher, base: int, term: _Term, with_positions: bool) -> None:
-    if not isinstance(matcher, W3LeafMatcher):   # postings inlined in the term's entry
+    if not isinstance(matcher, W3LeafMatcher):   # any other matcher, one posting at a time
         while matcher.is_active():
             term.ids.append(base + matcher.id())
             term.weights.append(matcher.weight())
@@ -146,6 +155,7 @@ def field_length_bytes(reader, field: str) -> bytes:
     for leaf, _base in reader.leaf_readers():
         count = leaf.doc_count_all()
         column = leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-        parts.append(bytes(column.load()) if column is not None else bytes(count))
+        stored = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+        parts.append(stored + bytes(count - len(stored)))   # documents past the end: 0
     return b"".join(parts)
 

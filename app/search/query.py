@@ -158,7 +158,10 @@ def _suggestion(searcher, text: str, readable: set[int], postings: Postings) -> 
     corrector, corrected = searcher.corrector(EXACT_FIELD), text
     for word in dict.fromkeys(re.findall(r"\w+", text)):
         folded = fold(word)
-        if word in OPERATORS or len(folded) < 4 or searcher.doc_frequency(EXACT_FIELD, folded):
+        # A word counts as known only where the reader may see it: whether a hidden item
+        # holds the word must not show in whether a correction is offered.
+        if (word in OPERATORS or len(folded) < 4
+                or not postings.docs(EXACT_FIELD, folded).isdisjoint(readable)):
             continue
         for candidate in corrector.suggest(folded, limit=3, maxdist=2, prefix=SAME_START):
             if not postings.docs(EXACT_FIELD, candidate).isdisjoint(readable):

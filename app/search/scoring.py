@@ -4,19 +4,21 @@ Whoosh scores through a tree of matchers, one document at a time, at about 5 µs
 posting per field: for a common word in five fields that was most of a search's time
 (370 ms for `artikel` at 50,000 documents, of which most went to scoring documents
 that would never reach the first page). The set of matching documents is known before
-scoring (docsets.matching_docs), so here each term's postings are read once, in
+scoring (docsets.docs_matching), so here each term's postings are read once, in
 blocks, and its BM25 weight is added for the matching documents that contain it.
 
 The scores are Whoosh's own, not an approximation: a node adds up the scores of the
-children that match the document, exactly as Whoosh's union and intersection matchers
-do, with the same boosts, statistics and length quantisation. Parts this module does
-not score (prefix, fuzzy, a NOT on its own, a coordination bonus) raise `Unsupported`,
-and the caller lets Whoosh score that query. tests/test_search_package.py holds both to
-the same results.
+children that match the document, as Whoosh's union and intersection matchers do, with
+the same boosts, statistics and length quantisation (equal up to the order in which
+floating-point numbers are added). Parts this module does not score (prefix, fuzzy, a
+NOT on its own, a phrase with slop, a coordination bonus, another weighting) raise
+`Unsupported`, and the caller lets Whoosh score that query. tests/test_search_package.py
+holds both to the same results.
 """
 from __future__ import annotations
 
 from whoosh import query
+from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
 
 from app.search.docsets import docs_matching, phrase_docs
@@ -36,6 +38,8 @@ class Scorer:
         self.postings = postings
         self.candidates = candidates  # the documents worth a score: matched and allowed
         weighting = searcher.weighting
+        if not isinstance(weighting, BM25F):
+            raise Unsupported(type(weighting).__name__)
         self.K1 = weighting.K1
         self.B_by_field = {**weighting._field_B}
         self.B = weighting.B
@@ -44,7 +48,7 @@ class Scorer:
         """Each candidate document that `node` matches, with its score."""
         if isinstance(node, query.Term):
             return self._term(node.fieldname, node.text, node.boost)
-        if isinstance(node, query.Phrase):
+        if isinstance(node, query.Phrase) and node.slop == 1:
             return self._phrase(node)
         if isinstance(node, (query.And, query.Or)):
             return self._compound(node)
