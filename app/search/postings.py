@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -56,11 +57,12 @@ class Postings:
             term.docs = frozenset(term.ids)
         return term.docs
 
-    def positions(self, field: str, text, among: frozenset[int]) -> dict[int, list[int]]:
+    def positions(self, field: str, text, among: frozenset[int]) -> dict[int, Sequence[int]]:
         """Where the term stands in each of the documents `among` that hold it (decoded
         only for those: a common word's other postings are never unpacked)."""
         term = self._term(field, text)
-        decode = self.reader.schema[field].format.decode_positions
+        field_format = self.reader.schema[field].format
+        decode = getattr(field_format, "unpack", field_format.decode_positions)
         return {doc: decode(value) for doc, value in zip(term.ids, term.values, strict=True)
                 if doc in among}
 

@@ -54,10 +54,15 @@ class PackedPositions(Positions):
         return pack_uint(len(poslist)) + packed.tobytes()
 
     def decode_positions(self, valuestring):
+        return self.unpack(valuestring).tolist()
+
+    def unpack(self, valuestring) -> array:
+        """The positions as an array, which is all a phrase check needs (turning long
+        arrays into lists cost more than unpacking them)."""
         packed = array("I", valuestring[_INT_SIZE:])
         if _BIG_ENDIAN:
             packed.byteswap()
-        return packed.tolist()
+        return packed
 
 
 def _phrase_text(analyzer) -> TEXT:
