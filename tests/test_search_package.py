@@ -175,6 +175,9 @@ def test_the_fast_match_set_and_scores_equal_whooshs(tmp_path, text):
         assert ours.keys() == whooshs.keys()
         for docnum, score in whooshs.items():
             assert ours[docnum] == pytest.approx(score, rel=1e-9)
+        for docnum in fast:   # scored only among the candidates given
+            alone = Scorer(searcher, sets, Postings(searcher), frozenset({docnum}))
+            assert alone.score(parsed) == pytest.approx({docnum: whooshs[docnum]}, rel=1e-9)
 
 
 def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path):
@@ -195,8 +198,11 @@ def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path):
         assert [(d, w) for d, w in zip(ids, weights, strict=True) if d in live] == [
             (d, w) for d, (_, w) in whooshs]
         positions = Postings(searcher).positions("body", "dijk", frozenset(live))
-        assert {doc: list(at) for doc, at in positions.items()} == dict(
-            reader.postings("body", "dijk").items_as("positions"))
+        whoosh_positions = dict(reader.postings("body", "dijk").items_as("positions"))
+        assert {doc: list(at) for doc, at in positions.items()} == whoosh_positions
+        one = min(whoosh_positions)   # unpacked only for the documents asked about
+        assert {doc: list(at) for doc, at in Postings(searcher).positions(
+            "body", "dijk", frozenset({one})).items()} == {one: whoosh_positions[one]}
         lengths = field_length_bytes(reader, "body")
         assert len(lengths) == reader.doc_count_all()
         for docnum in live:
@@ -244,7 +250,8 @@ def test_postings_kept_in_the_term_entry_are_read_too():
 
     from app.search.postings import _read_blocks, _Term
     term = _Term()
-    _read_blocks(ListMatcher([1, 5], [1.0, 2.0], [b"a", b"b"]), 10, term, with_positions=True)
+    _read_blocks(ListMatcher([1, 5], [1.0, 2.0], [b"a", b"b"]), 10, term, weights=True,
+                 with_positions=True)
     assert (term.ids, term.weights, term.values) == ([11, 15], [1.0, 2.0], [b"a", b"b"])
 
 

@@ -16,7 +16,7 @@ from itertools import chain
 
 from whoosh import query
 
-from app.search.postings import Postings, TermCache, field_length_bytes
+from app.search.postings import Postings, TermCache, field_length_bytes, read_term
 
 STATES_KEPT = 2      # the current index state, and the one before while requests finish
 FILTERS_KEPT = 256   # distinct filters (access grants × chosen facet values) per state
@@ -50,7 +50,7 @@ class _StateSets:
             if key in self.filters:
                 self.filters.move_to_end(key)
                 return self.filters[key]
-        docs = set(searcher.docs_for_query(limits)) & self.live
+        docs = set(_docs(searcher, limits, self.live, Postings(searcher, self.terms))) & self.live
         with self.lock:
             self.filters[key] = docs
             while len(self.filters) > FILTERS_KEPT:
@@ -65,7 +65,7 @@ class _StateSets:
         reader, found = searcher.reader(), {}
         for term in reader.lexicon(field):
             text = term.decode("utf-8") if isinstance(term, bytes) else term
-            docs = frozenset(reader.postings(field, term).all_ids()) & self.live
+            docs = frozenset(read_term(reader, field, term, weights=False).ids) & self.live
             if docs:
                 found[text] = docs
         with self.lock:
@@ -78,11 +78,12 @@ class _StateSets:
             if field in self.by_doc:
                 return self.by_doc[field]
         found: list[tuple[str, ...]] = [()] * searcher.reader().doc_count_all()
-        shared: dict[tuple[str, ...], tuple[str, ...]] = {}   # one tuple per combination
         for value, docs in self.value_docs(searcher, field).items():
+            alone = (value,)
             for docnum in docs:
-                values = found[docnum] + (value,)
-                found[docnum] = shared.setdefault(values, values)
+                found[docnum] = found[docnum] + alone if found[docnum] else alone
+        shared: dict[tuple[str, ...], tuple[str, ...]] = {}   # one tuple per combination
+        found = [shared.setdefault(values, values) for values in found]
         with self.lock:
             self.by_doc[field] = found
         return found

@@ -40,7 +40,7 @@ class Postings:
         if key not in self._read:
             term = self.kept.get(key)
             if term is None:
-                term = _read_term(self.reader, field, text)
+                term = read_term(self.reader, field, text)
                 self.kept.put(key, term)
             self._read[key] = term
         return self._read[key]
@@ -114,9 +114,11 @@ def _cost(term: _Term) -> int:
     return len(term.ids) + 1
 
 
-def _read_term(reader, field: str, text) -> _Term:
+def read_term(reader, field: str, text, weights: bool = True) -> _Term:
+    """Every posting of one term, read a block at a time; with `weights` (frequencies)
+    and, where the field keeps them, positions."""
     term = _Term()
-    with_positions = reader.schema[field].format.supports("positions")
+    with_positions = weights and reader.schema[field].format.supports("positions")
     for leaf, base in reader.leaf_readers():
         try:
             matcher = leaf.postings(field, text)
@@ -125,24 +127,27 @@ def _read_term(reader, field: str, text) -> _Term:
         if isinstance(matcher, FilterMatcher):  # hides deleted documents one at a time
             matcher = matcher.child
             matcher.reset()                     # it may have stepped past some already
-        _read_blocks(matcher, base, term, with_positions)
+        _read_blocks(matcher, base, term, weights, with_positions)
     return term
 
 
-def _read_blocks(matcher, base: int, term: _Term, with_positions: bool) -> None:
+def _read_blocks(matcher, base: int, term: _Term, weights: bool,
+                 with_positions: bool) -> None:
     if not isinstance(matcher, W3LeafMatcher):   # any other matcher, one posting at a time
         while matcher.is_active():
             term.ids.append(base + matcher.id())
-            term.weights.append(matcher.weight())
+            if weights:
+                term.weights.append(matcher.weight())
             if with_positions:
                 term.values.append(matcher.value())
             matcher.next()
         return
     while matcher.is_active():
         matcher._read_ids()
-        matcher._read_weights()
         term.ids.extend([base + docnum for docnum in matcher._ids] if base else matcher._ids)
-        term.weights.extend(matcher._weights)
+        if weights:
+            matcher._read_weights()
+            term.weights.extend(matcher._weights)
         if with_positions:
             matcher._read_values()
             term.values.extend(matcher._values)
