@@ -220,26 +220,25 @@ def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path):
     ('"hinderlijke geluid"', {"2"}),        # a part stands where its compound stands
 ])
 def test_phrases_find_neighbouring_words_in_order(tmp_path, text, expected):
-    index = SearchIndex(tmp_path)
     texts = ["een hoge dijk bij het water", "de dijk langs de rivier is hoog, net als het water",
              "hinderlijke geluidsoverlast langs het spoor"]
-    index.rebuild([with_body(str(n), t) for n, t in enumerate(texts)], through=0)
-    cache = SearcherCache(index)
-    try:
-        page = run_search(cache.searcher(), SearchRequest(text=text), EVERYONE)
-        assert {hit.key for hit in page.hits} == expected
-    finally:
-        cache.close()
+    page = search_once(tmp_path, [with_body(str(n), t) for n, t in enumerate(texts)], text)
+    assert {hit.key for hit in page.hits} == expected
 
 
 def test_a_phrase_is_marked_word_by_word_in_the_excerpt(tmp_path):
+    page = search_once(tmp_path, [with_body("0", "Er ligt een hoge dijk bij het water.")],
+                       '"hoge dijk"')
+    assert re.search(r"<mark[^>]*>hoge</mark> <mark[^>]*>dijk</mark>", page.hits[0].excerpt_html)
+
+
+def search_once(tmp_path, documents, text):
+    """A new index of `documents`, searched once for `text` by everyone."""
     index = SearchIndex(tmp_path)
-    index.rebuild([with_body("0", "Er ligt een hoge dijk bij het water.")], through=0)
+    index.rebuild(documents, through=0)
     cache = SearcherCache(index)
     try:
-        page = run_search(cache.searcher(), SearchRequest(text='"hoge dijk"'), EVERYONE)
-        assert re.search(r"<mark[^>]*>hoge</mark> <mark[^>]*>dijk</mark>",
-                         page.hits[0].excerpt_html)
+        return run_search(cache.searcher(), SearchRequest(text=text), EVERYONE)
     finally:
         cache.close()
 

@@ -50,7 +50,9 @@ class _StateSets:
             if key in self.filters:
                 self.filters.move_to_end(key)
                 return self.filters[key]
-        docs = set(_docs(searcher, limits, self.live, Postings(searcher, self.terms))) & self.live
+        # Read apart from the term cache: a filter's terms (every public document...) are
+        # made into a set once per state and would only push query words out.
+        docs = set(_docs(searcher, limits, self.live, Postings(searcher))) & self.live
         with self.lock:
             self.filters[key] = docs
             while len(self.filters) > FILTERS_KEPT:
