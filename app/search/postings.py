@@ -4,10 +4,10 @@ Whoosh's matchers hand out one posting per Python call; walking the postings of 
 common word in five fields that way took most of a search's time (about 1 µs per
 posting just to list the documents, 5 µs to score one). Whoosh stores postings in
 blocks of up to 128 (document numbers, term frequencies and positions, pickled);
-reading whole blocks costs a fraction of that. This is the only module that knows the block layout
-of Whoosh's codec (whoosh-reloaded 2.7.5, pinned); tests/test_search_package.py
-compares what it reads with Whoosh's own matchers, so an upgrade that changes the
-layout fails there rather than ranking wrongly.
+reading whole blocks costs a fraction of that. This is the only module that knows the
+block layout of Whoosh's codec (whoosh-reloaded 2.7.5, pinned);
+tests/test_search_package.py compares what it reads with Whoosh's own matchers, so an
+upgrade that changes the layout fails there rather than ranking wrongly.
 """
 from __future__ import annotations
 
