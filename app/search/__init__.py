@@ -4,7 +4,7 @@ The only package that imports Whoosh. It knows nothing of Flask or of the databa
 takes folders, documents (dicts), permission grants and plain settings, and returns
 plain values.
 """
-from app.search.analysis import fold, split_compound
+from app.search.analysis import fold
 from app.search.index import IndexBusy, IndexMissing, SearchIndex
 from app.search.parsing import split_filters
 from app.search.query import Hit, ResultPage, SearchRequest, run_search
@@ -15,5 +15,5 @@ from app.search.similar import likely_duplicates, similar_items
 __all__ = [
     "ACCESS_FIELDS", "LEAD_WORDS", "SCHEMA_VERSION", "Hit", "IndexBusy", "IndexMissing",
     "ResultPage", "SearchIndex", "SearchRequest", "SearcherCache", "fold",
-    "likely_duplicates", "run_search", "similar_items", "split_compound", "split_filters",
+    "likely_duplicates", "run_search", "similar_items", "split_filters",
 ]

@@ -59,46 +59,42 @@ class _StateSets:
                 self.filters.popitem(last=False)
         return docs
 
+    def _kept(self, table: dict, key, make):
+        """`table[key]`, made by `make()` the first time. Made outside the lock, which
+        may take a while; should two threads make it at once, the first one kept wins."""
+        with self.lock:
+            if key in table:
+                return table[key]
+        made = make()
+        with self.lock:
+            return table.setdefault(key, made)
+
     def value_docs(self, searcher, field: str) -> dict[str, frozenset[int]]:
         """Each value of `field` (a facet) with the documents that have it."""
-        with self.lock:
-            if field in self.values:
-                return self.values[field]
-        reader, found = searcher.reader(), {}
-        for term in reader.lexicon(field):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            docs = frozenset(read_term(reader, field, term, weights=False).ids) & self.live
-            if docs:
-                found[text] = docs
-        with self.lock:
-            self.values[field] = found
-        return found
+        def make():
+            reader, found = searcher.reader(), {}
+            for term in reader.lexicon(field):
+                docs = frozenset(read_term(reader, field, term, weights=False).ids) & self.live
+                if docs:
+                    found[term.decode("utf-8") if isinstance(term, bytes) else term] = docs
+            return found
+        return self._kept(self.values, field, make)
 
     def values_by_doc(self, searcher, field: str) -> list[tuple[str, ...]]:
         """For each document number, the values of `field` it carries."""
-        with self.lock:
-            if field in self.by_doc:
-                return self.by_doc[field]
-        found: list[tuple[str, ...]] = [()] * searcher.reader().doc_count_all()
-        for value, docs in self.value_docs(searcher, field).items():
-            alone = (value,)
-            for docnum in docs:
-                found[docnum] = found[docnum] + alone if found[docnum] else alone
-        shared: dict[tuple[str, ...], tuple[str, ...]] = {}   # one tuple per combination
-        found = [shared.setdefault(values, values) for values in found]
-        with self.lock:
-            self.by_doc[field] = found
-        return found
+        def make():
+            found: list[tuple[str, ...]] = [()] * searcher.reader().doc_count_all()
+            for value, docs in self.value_docs(searcher, field).items():
+                for docnum in docs:
+                    found[docnum] += (value,)
+            shared: dict[tuple[str, ...], tuple[str, ...]] = {}   # one tuple per combination
+            return [shared.setdefault(values, values) for values in found]
+        return self._kept(self.by_doc, field, make)
 
     def length_bytes(self, searcher, field: str) -> bytes:
         """Every document's stored length in `field`, for scoring (see scoring.py)."""
-        with self.lock:
-            if field in self.lengths:
-                return self.lengths[field]
-        found = field_length_bytes(searcher.reader(), field)
-        with self.lock:
-            self.lengths[field] = found
-        return found
+        return self._kept(self.lengths, field,
+                          lambda: field_length_bytes(searcher.reader(), field))
 
     def newest_first(self, searcher, docs: set[int], count: int) -> list[int]:
         """The `count` newest of `docs` (by `published`), newest first."""

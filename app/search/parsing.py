@@ -188,5 +188,5 @@ def parse_user_query(text: str, schema, synonyms: Synonyms | None = None) -> que
         try:
             parsed = _parser(schema, synonyms, plain=True).parse(words)
         except Exception:  # noqa: BLE001 - last resort: the plain words, unexpanded
-            parsed = query.Or([query.Term("exact", fold(w)) for w in words.split()])
+            parsed = query.Or([query.Term(EXACT_FIELD, fold(w)) for w in words.split()])
     return parsed

@@ -61,9 +61,8 @@ class Postings:
         """Where the term stands in each of the documents `among` that hold it (decoded
         only for those: a common word's other postings are never unpacked)."""
         term = self._term(field, text)
-        field_format = self.reader.schema[field].format
-        decode = getattr(field_format, "unpack", field_format.decode_positions)
-        return {doc: decode(value) for doc, value in zip(term.ids, term.values, strict=True)
+        unpack = self.reader.schema[field].format.unpack   # schema.PackedPositions
+        return {doc: unpack(value) for doc, value in zip(term.ids, term.values, strict=True)
                 if doc in among}
 
 

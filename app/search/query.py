@@ -80,8 +80,9 @@ def access_query(grants: Grants) -> query.Query:
     return query.Or(alternatives) if alternatives else NOTHING
 
 
-def _filter(grants: Grants, filters: Mapping[str, frozenset[str]],
-            leave_out: str = "") -> query.Query:
+def access_filter(grants: Grants, filters: Mapping[str, frozenset[str]],
+                  leave_out: str = "") -> query.Query:
+    """What the reader may see, narrowed by the chosen facet values (less `leave_out`)."""
     limits = [access_query(grants)]
     for name, values in sorted(filters.items()):
         if name != leave_out and values:
@@ -137,15 +138,18 @@ def stored_hit(searcher, docnum: int, score: float, marks=None) -> Hit:
 
 # -- facets -------------------------------------------------------------------------------
 
-def _facets(searcher, sets, matched_by, grants, filters) -> dict[str, dict[str, int]]:
-    """Counts per facet value over the hits; the role facet over the hits as they would
-    be without a role filter (disjunctive), so the quadrant keeps all four numbers."""
-    names = [*SINGLE_VALUED, *MULTI_VALUED]
-    counts = count_values(sets, searcher, matched_by(_filter(grants, filters)), names)
-    if filters.get(DISJUNCTIVE):
-        counts.update(count_values(
-            sets, searcher, matched_by(_filter(grants, filters, leave_out=DISJUNCTIVE)),
-            [DISJUNCTIVE]))
+def _facets(searcher, sets, matched, candidates, grants, filters) -> dict[str, dict[str, int]]:
+    """Counts per facet value over the hits (`candidates`); the role facet over the hits
+    as they would be without a role filter (disjunctive), so the quadrant keeps all four
+    numbers."""
+    disjunctive = bool(filters.get(DISJUNCTIVE))
+    names = [name for name in (*SINGLE_VALUED, *MULTI_VALUED)
+             if not (disjunctive and name == DISJUNCTIVE)]
+    counts = count_values(sets, searcher, candidates, names)
+    if disjunctive:
+        without_roles = matched & sets.filter_docs(
+            searcher, access_filter(grants, filters, leave_out=DISJUNCTIVE))
+        counts.update(count_values(sets, searcher, without_roles, [DISJUNCTIVE]))
     return counts
 
 
@@ -185,24 +189,13 @@ def _best(searcher, sets, postings, user_query, candidates: frozenset[int], allo
     return heapq.nlargest(wanted, scores.items(), key=lambda item: (item[1], -item[0]))
 
 
-def _scored_page(searcher, sets, postings, user_query, candidates, allowed,
-                 request: SearchRequest, page: int) -> list[Hit]:
-    best = _best(searcher, sets, postings, user_query, candidates, allowed,
-                 page * request.page_length)
+def _page_hits(searcher, ranked: list[tuple[int, float]], user_query, request: SearchRequest,
+               page: int) -> list[Hit]:
+    """The hits of one page from the (document, score) pairs of all pages up to it."""
     marks = _words_to_mark(searcher, user_query) if request.excerpts else None
     start = (page - 1) * request.page_length
     return [stored_hit(searcher, docnum, score, marks)
-            for docnum, score in best[start:start + request.page_length]]
-
-
-def _newest_page(searcher, sets, user_query, docs: set[int], request: SearchRequest,
-                 page: int) -> list[Hit]:
-    """Newest first, straight from the match set: no scores to compute."""
-    ordered = sets.newest_first(searcher, docs, page * request.page_length)
-    marks = _words_to_mark(searcher, user_query) if request.excerpts else None
-    start = (page - 1) * request.page_length
-    return [stored_hit(searcher, docnum, 0.0, marks)
-            for docnum in ordered[start:start + request.page_length]]
+            for docnum, score in ranked[start:start + request.page_length]]
 
 
 def _constant_score(user_query) -> bool:
@@ -218,7 +211,7 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
                   else query.Every())
     sets = docsets.for_searcher(searcher)
     postings = Postings(searcher, sets.terms)
-    allowed = sets.filter_docs(searcher, _filter(grants, request.filters))
+    allowed = sets.filter_docs(searcher, access_filter(grants, request.filters))
     matched = docs_matching(searcher, sets, user_query, postings)
     candidates = matched & allowed
     total = len(candidates)
@@ -227,24 +220,22 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
     unscored = request.sort == "newest" or not words or _constant_score(user_query)
     if not total:  # nothing to score; and Whoosh would read an empty filter as none at all
         hits = []
-    elif unscored:
-        hits = _newest_page(searcher, sets, user_query, candidates, request, page)
     else:
-        hits = _scored_page(searcher, sets, postings, user_query, candidates, allowed,
-                            request, page)
+        wanted = page * request.page_length
+        ranked = ([(docnum, 0.0) for docnum in sets.newest_first(searcher, candidates, wanted)]
+                  if unscored   # newest first, straight from the match set: no scores
+                  else _best(searcher, sets, postings, user_query, candidates, allowed, wanted))
+        hits = _page_hits(searcher, ranked, user_query, request, page)
 
     suggestion = None
     if request.suggest and words and total < SUGGEST_BELOW:
-        readable = sets.filter_docs(searcher, _filter(grants, {}))
+        readable = sets.filter_docs(searcher, access_filter(grants, {}))
         suggestion = _suggestion(searcher, words, readable, postings)
-
-    def matched_by(limits):
-        return matched & sets.filter_docs(searcher, limits)
 
     return ResultPage(
         hits=hits, total=total, page=page, page_count=page_count,
         page_length=request.page_length,
-        facets=_facets(searcher, sets, matched_by, grants, request.filters)
+        facets=_facets(searcher, sets, matched, candidates, grants, request.filters)
         if request.facets else {},
         suggestion=suggestion,
     )

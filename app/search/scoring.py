@@ -41,8 +41,9 @@ class Scorer:
         if not isinstance(weighting, BM25F):
             raise Unsupported(type(weighting).__name__)
         self.K1 = weighting.K1
-        self.B_by_field = {**weighting._field_B}
+        self.B_by_field = weighting._field_B
         self.B = weighting.B
+        self._norms: dict[str, list[float]] = {}
 
     def score(self, node: query.Query) -> Scores:
         """Each candidate document that `node` matches, with its score."""
@@ -100,6 +101,18 @@ class Scorer:
             summed = {doc: s * node.boost for doc, s in summed.items()}
         return summed
 
+    def _field_norms(self, field: str) -> list[float]:
+        """K1 · ((1 - B) + B · length / average) for each of the 256 stored length bytes:
+        the same for every word of a field, so made once per field and search."""
+        if field not in self._norms:
+            if not self.searcher.schema[field].scorable:
+                raise Unsupported(field)
+            average = self.searcher.avg_field_length(field) or 1
+            B = self.B_by_field.get(field, self.B)
+            self._norms[field] = [self.K1 * ((1 - B) + B * byte_to_length(b) / average)
+                                  for b in range(256)]
+        return self._norms[field]
+
     def _term(self, field: str, text, boost: float, into=None, among=None) -> Scores:
         """The term's score in each candidate (or each of `among`) that holds it; added
         to `into` if given."""
@@ -108,13 +121,8 @@ class Scorer:
         among = self.candidates if among is None else among
         if not ids or not among:
             return scores
-        if not self.searcher.schema[field].scorable:
-            raise Unsupported(field)
         searcher = self.searcher
-        average = searcher.avg_field_length(field) or 1
-        B = self.B_by_field.get(field, self.B)
-        # K1 · ((1 - B) + B · length / average) for each of the 256 stored length bytes.
-        norms = [self.K1 * ((1 - B) + B * byte_to_length(b) / average) for b in range(256)]
+        norms = self._field_norms(field)
         lengths = self.sets.length_bytes(searcher, field)
         idf, k1_plus_1 = searcher.idf(field, text), self.K1 + 1
         for doc, frequency in zip(ids, frequencies, strict=True):

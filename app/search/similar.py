@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from whoosh import query
 
-from app.search.analysis import dutch_analyzer
-from app.search.query import Grants, Hit, access_query, stored_hit
+from app.search.docsets import docsets
+from app.search.query import Grants, Hit, access_filter, stored_hit
 
 KEY_TERMS = 15            # more_like_this with fewer picks words only the item itself has
 SHARED_ROLE_BOOST = 0.5   # per shared role, added to the text similarity
@@ -24,28 +24,35 @@ def similar_items(searcher, key: str, grants: Grants, *, roles=(), groups=(),
     shared = [query.Term("roles", role, boost=SHARED_ROLE_BOOST) for role in roles]
     shared += [query.Term("groups", str(group), boost=SHARED_GROUP_BOOST) for group in groups]
     wanted = query.AndMaybe(like_text, query.Or(shared)) if shared else like_text
-    results = searcher.search(
-        wanted, limit=limit, filter=query.And([access_query(grants), query.Term("kind", kind)]),
-        mask=query.Term("key", key))
+    allowed = _allowed(searcher, grants, kind)
+    if not allowed:   # Whoosh would read an empty set as no filter at all
+        return []
+    results = searcher.search(wanted, limit=limit, filter=allowed, mask=query.Term("key", key))
     return [stored_hit(searcher, hit.docnum, hit.score or 0.0) for hit in results]
 
 
-def _title_words(title: str) -> set[str]:
-    return {token.text for token in dutch_analyzer()(title)}
+def _allowed(searcher, grants: Grants, kind: str) -> set[int]:
+    """The documents of `kind` the reader may see, from the per-state filter sets."""
+    return docsets.for_searcher(searcher).filter_docs(
+        searcher, access_filter(grants, {"kind": frozenset({kind})}))
+
+
+def _title_words(searcher, title: str) -> set[str]:
+    return {token.text for token in searcher.schema["title"].analyzer(title)}
 
 
 def likely_duplicates(searcher, title: str, grants: Grants, *, kind: str = "case",
                       limit: int = 3) -> list[Hit]:
     """Visible items of `kind` whose title shares most of its words with `title`."""
-    words = _title_words(title)
-    if not words:
+    words = _title_words(searcher, title)
+    allowed = _allowed(searcher, grants, kind)
+    if not words or not allowed:
         return []
     candidates = searcher.search(
-        query.Or([query.Term("title", word) for word in words]), limit=10,
-        filter=query.And([access_query(grants), query.Term("kind", kind)]))
+        query.Or([query.Term("title", word) for word in words]), limit=10, filter=allowed)
     found = []
     for hit in candidates:
-        theirs = _title_words(hit["title"])
+        theirs = _title_words(searcher, hit["title"])
         if len(words & theirs) / max(len(words | theirs), 1) >= DUPLICATE_OVERLAP:
             found.append(stored_hit(searcher, hit.docnum, hit.score or 0.0))
     return found[:limit]

@@ -14,7 +14,7 @@ from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Case, ChangeLog, Reflection, SynonymSet, utcnow
+from app.models import Case, ChangeLog, SynonymSet, utcnow
 from app.search import (
     Hit,
     ResultPage,
@@ -28,13 +28,15 @@ from app.search import (
     split_filters,
 )
 from app.services import catalog
+from app.services.indexing import MODELS, search_index
 from app.services.permissions import access_grants, visible_condition
 
 MAX_QUERY_LENGTH = 500
 BEHIND_AFTER_SECONDS = 10   # older unindexed changes make the page say results lag behind
-PARAMETERS = ("rol", "type", "beleidsterrein", "leergroep", "organisatie", "jaar")
+# Address parameter -> index field.
 FIELDS = {"rol": "roles", "type": "kind", "beleidsterrein": "domain", "leergroep": "groups",
           "organisatie": "organisation", "jaar": "years"}
+PARAMETERS = tuple(FIELDS)
 KINDS = {"casus": "case", "casussen": "case", "case": "case",
          "reflectie": "reflection", "reflecties": "reflection", "reflection": "reflection"}
 SORTS = ("relevantie", "nieuwste")
@@ -159,17 +161,15 @@ def _labels(parameter: str) -> dict[str, tuple[str, str]]:
 def _facets(counts: dict[str, dict[str, int]], chosen) -> dict[str, Facet]:
     facets = {}
     for parameter, name in FIELDS.items():
-        labels = _labels(parameter)
-        options = [FacetOption(*labels.get(value, (value, value)), count,
+        labels, found = _labels(parameter), counts.get(name, {})
+        # The roles: all four, in the quadrant's order, also at zero.
+        values = labels if parameter == "rol" else found
+        options = [FacetOption(*labels.get(value, (value, value)), found.get(value, 0),
                                labels.get(value, (value,))[0] in chosen.get(parameter, []))
-                   for value, count in counts.get(name, {}).items()]
-        if parameter == "rol":  # all four, in the quadrant's order, also at zero
-            options = [FacetOption(role_id, label, counts.get(name, {}).get(role_id, 0),
-                                   role_id in chosen.get(parameter, []))
-                       for role_id, (_v, label) in labels.items()]
-        elif parameter == "jaar":
+                   for value in values]
+        if parameter == "jaar":
             options.sort(key=lambda option: option.value, reverse=True)
-        else:
+        elif parameter != "rol":
             options.sort(key=lambda option: (-option.count, option.label))
         facets[parameter] = Facet(parameter, options)
     return facets
@@ -189,15 +189,18 @@ def _health_notices(index: SearchIndex) -> list[tuple[str, dict]]:
     return []
 
 
+def _ids(hits: list[Hit], kind: str) -> list[int]:
+    """The item ids of the hits of `kind` (index keys are ItemMixin.search_key: "case:12")."""
+    return [int(hit.key.partition(":")[2]) for hit in hits if hit.kind == kind]
+
+
 def _still_visible(user, hits: list[Hit]) -> list[Hit]:
     """Drop hits the database says the reader may no longer see (the index may lag)."""
     visible = set()
-    # The rule as SQL, by primary key (the index key is "case:12"), asking for ids only:
-    # loading whole items, bodies and all, to check them in Python took a fifth of a
-    # search page.
-    for kind, model in (("case", Case), ("reflection", Reflection)):
-        ids = [int(hit.key.split(":")[1]) for hit in hits if hit.kind == kind]
-        if ids:
+    # The rule as SQL, by primary key, asking for ids only: loading whole items, bodies
+    # and all, to check them in Python took a fifth of a search page.
+    for kind, model in MODELS.items():
+        if ids := _ids(hits, kind):
             visible |= {f"{kind}:{item_id}" for item_id in db.session.scalars(
                 select(model.id).where(model.id.in_(ids), visible_condition(user, model)))}
     return [hit for hit in hits if hit.key in visible]
@@ -224,7 +227,7 @@ def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str 
     results = run_search(searcher, request, access_grants(user))
     results.hits[:] = _still_visible(user, results.hits)
     outcome.results, outcome.facets = results, _facets(results.facets, chosen)
-    outcome.notices += _health_notices(current_app.extensions["casusbank.search_index"])
+    outcome.notices += _health_notices(search_index())
     return outcome
 
 
@@ -236,10 +239,10 @@ def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:
         return []
     hits = similar_items(searcher, case.search_key, access_grants(user), roles=case.role_ids,
                          groups=sorted(case.group_ids()), limit=limit)
-    hits = _still_visible(user, hits)
-    found = {c.slug: c for c in db.session.scalars(
-        select(Case).where(Case.slug.in_([hit.ref for hit in hits])))}
-    return [found[hit.ref] for hit in hits if hit.ref in found]
+    # Loaded and checked against the database in one query (the index may lag).
+    found = {c.id: c for c in db.session.scalars(
+        select(Case).where(Case.id.in_(_ids(hits, "case")), visible_condition(user, Case)))}
+    return [found[item_id] for item_id in _ids(hits, "case") if item_id in found]
 
 
 def cases_with_title_like(user, title: str) -> list[tuple[str, str]]:
