@@ -67,7 +67,8 @@ def sync_command():
 
 
 @search_cli.command("rebuild")
-@click.option("--procs", type=int, help="Writer processes (default: SEARCH_REBUILD_PROCS).")
+@click.option("--procs", type=int, help="Writer processes (default: SEARCH_REBUILD_PROCS "
+              "from 5,000 items up, one below that).")
 def rebuild_command(procs):
     """Build a fresh index aside and swap it in; edits made meanwhile are replayed."""
     started = time.perf_counter()
