@@ -3,18 +3,20 @@
 Importing this package registers every table on `Base.metadata` and the change-log
 listener on all sessions.
 """
+from app.models.audit import AuditEntry, AuditLogIsAppendOnly
 from app.models.base import Base, utcnow
 from app.models.case import Case
 from app.models.changelog import ChangeLog
 from app.models.group import LearningGroup, SubTheme
 from app.models.item import ItemMixin
 from app.models.reflection import PROMPT_FIELDS, Reflection
+from app.models.revision import Revision
 from app.models.taxonomy import Role, SynonymSet, Term
 from app.models.user import User
 from app.models.vocabulary import SiteRole, Status, TermKind, Visibility
 
 __all__ = [
-    "PROMPT_FIELDS", "Base", "Case", "ChangeLog", "ItemMixin", "LearningGroup", "Reflection",
-    "Role", "SiteRole", "Status", "SubTheme", "SynonymSet", "Term", "TermKind", "User",
-    "Visibility", "utcnow",
+    "PROMPT_FIELDS", "AuditEntry", "AuditLogIsAppendOnly", "Base", "Case", "ChangeLog",
+    "ItemMixin", "LearningGroup", "Reflection", "Revision", "Role", "SiteRole", "Status",
+    "SubTheme", "SynonymSet", "Term", "TermKind", "User", "Visibility", "utcnow",
 ]

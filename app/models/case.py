@@ -1,12 +1,13 @@
 """Cases (casussen): a dossier told so that others can learn from it."""
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from app.models.base import Base
+from app.models.base import Base, UTCDateTime
 from app.models.group import LearningGroup
 from app.models.item import ItemMixin
 
@@ -53,6 +54,8 @@ class Case(ItemMixin, Base):
     phase_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"))
     scale_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"))
     dominant_role_id: Mapped[str | None] = mapped_column(ForeignKey("roles.id"))
+    # Set when an editor features the case on the home page ("uitgelicht"); newest first.
+    featured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     policy_domain: Mapped[Term | None] = relationship(foreign_keys=[policy_domain_id])
     phase: Mapped[Term | None] = relationship(foreign_keys=[phase_id])

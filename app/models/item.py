@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, ClassVar
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from app.models.base import UTCDateTime, utcnow
@@ -36,6 +36,10 @@ class ItemMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # When it last entered the editors' queue: the queue is served oldest first.
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The editor's words to the author when sending it back; cleared on the next submit.
+    review_comment: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     @declared_attr
     def owner(cls) -> Mapped[User | None]:

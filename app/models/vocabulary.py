@@ -5,10 +5,13 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
-    DRAFT = "draft"
-    SUBMITTED = "submitted"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
+    """Where an item is in the editorial workflow (services/workflow.py moves it)."""
+
+    DRAFT = "draft"            # being written; only the author and editors see it
+    SUBMITTED = "submitted"    # waiting in the editors' queue
+    SENT_BACK = "sent_back"    # returned to the author with the editor's comment
+    PUBLISHED = "published"    # counts for the site: lists, counts, search, feeds
+    ARCHIVED = "archived"      # withdrawn from the site, kept with its history
 
 
 class Visibility(StrEnum):

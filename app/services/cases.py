@@ -20,7 +20,7 @@ from app.models import (
 )
 from app.rendering import render_markdown
 from app.services import catalog
-from app.services.permissions import can_submit, can_view, visible_condition
+from app.services.permissions import can_submit, can_view, is_listed, visible_condition
 from app.services.search import cases_with_title_like
 from app.services.validation import Checker, slugify
 
@@ -159,8 +159,8 @@ def get_visible_case(user, slug: str) -> Case | None:
 
 
 def visible_cases(user):
-    """A SELECT of the cases `user` may see, newest first, to filter further."""
-    return (select(Case).where(visible_condition(user, Case))
+    """A SELECT of the published cases `user` may see, newest first, to filter further."""
+    return (select(Case).where(visible_condition(user, Case, listed=True))
             .order_by(Case.published_at.desc().nulls_last(), Case.id.desc()))
 
 
@@ -190,4 +190,4 @@ def newest_cases(user, limit: int = 6) -> list[Case]:
 
 
 def visible_reflections(user, case: Case) -> list[Reflection]:
-    return [reflection for reflection in case.reflections if can_view(user, reflection)]
+    return [reflection for reflection in case.reflections if is_listed(user, reflection)]

@@ -69,7 +69,7 @@ def _count_by_role(user, model, item_column: str, link_tables) -> dict[str, int]
     rows = db.session.execute(
         select(pairs.c.role_id, func.count(pairs.c.item_id))
         .join(model, model.id == pairs.c.item_id)
-        .where(visible_condition(user, model))
+        .where(visible_condition(user, model, listed=True))
         .group_by(pairs.c.role_id)
     )
     return dict(rows.all())

@@ -6,51 +6,98 @@ That single rule is then applied three ways, mechanically: to an object in Pytho
 (`can_view`), as an SQL condition (`visible_condition`), and inside the search query
 (the search package compiles the same grants). Pages, lists, counts and search all go
 through here; nothing else decides visibility.
+
+The rule, in words (the README says the same to users):
+- public: anyone; internal: every signed-in user; group: members of the item's learning
+  group; private: the author alone — editors and admins cannot read it either;
+- all of that only once the item is published. Before (draft, submitted, sent back) and
+  after (archived), the author and the editors see it, unless it is private;
+- the author always sees their own items.
+
+`listed=True` narrows any grant to published items: what counts for the shared parts of
+the site (lists, counts, search, similar cases, feeds). Drafts live on their own pages,
+the author's overview and the editors' desk.
 """
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
-from app.models import ItemMixin, Status, Visibility
+from app.models import ItemMixin, SiteRole, Status, Visibility
 
 Grant = dict[str, set[str]]
 
+PUBLISHED = frozenset({Status.PUBLISHED.value})
+SHARED = frozenset(v.value for v in Visibility if v != Visibility.PRIVATE)
 
-def _signed_in(user) -> bool:
+
+def signed_in(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
-def access_grants(user) -> list[Grant]:
-    published = {Status.PUBLISHED.value}
-    grants: list[Grant] = [{"status": published, "visibility": {Visibility.PUBLIC.value}}]
-    if not _signed_in(user):
-        return grants
-    grants.append({"status": published, "visibility": {Visibility.INTERNAL.value}})
-    grants.append({"status": published, "visibility": {Visibility.GROUP.value},
-                   "groups": {str(group_id) for group_id in user.group_ids}})
-    # Authors see their own items whatever their status or visibility.
-    grants.append({"owner": {str(user.id)}})
+def is_editor(user) -> bool:
+    """Editors and admins curate: the desk, the workflow, featured cases, the taxonomy."""
+    return signed_in(user) and user.site_role in (SiteRole.EDITOR, SiteRole.ADMIN)
+
+
+def is_admin(user) -> bool:
+    """Admins manage accounts and group membership and read the audit log."""
+    return signed_in(user) and user.site_role == SiteRole.ADMIN
+
+
+def is_author(user, item: ItemMixin) -> bool:
+    return signed_in(user) and item.owner_id == user.id
+
+
+def access_grants(user, *, listed: bool = False) -> list[Grant]:
+    grants: list[Grant] = [{"status": set(PUBLISHED), "visibility": {Visibility.PUBLIC.value}}]
+    if signed_in(user):
+        grants.append({"status": set(PUBLISHED), "visibility": {Visibility.INTERNAL.value}})
+        grants.append({"status": set(PUBLISHED), "visibility": {Visibility.GROUP.value},
+                       "groups": {str(group_id) for group_id in user.group_ids}})
+        grants.append({"owner": {str(user.id)}})
+        if is_editor(user):
+            grants.append({"visibility": set(SHARED)})
+    if listed:
+        grants = [{**grant, "status": grant.get("status", set(PUBLISHED)) & PUBLISHED}
+                  for grant in grants]
     return grants
 
 
+def _meets(values: dict[str, set[str]], grants: list[Grant]) -> bool:
+    return any(all(values[field] & allowed for field, allowed in grant.items())
+               for grant in grants)
+
+
 def can_view(user, item: ItemMixin) -> bool:
-    values = item.access_values()
-    return any(
-        all(values[field] & allowed for field, allowed in grant.items())
-        for grant in access_grants(user)
-    )
+    return _meets(item.access_values(), access_grants(user))
 
 
-def visible_condition(user, model: type[ItemMixin]) -> ColumnElement[bool]:
-    """The same rule as `can_view`, as a WHERE clause over `model`."""
+def is_listed(user, item: ItemMixin) -> bool:
+    """Whether `item` belongs in the shared lists `user` sees (visible and published)."""
+    return _meets(item.access_values(), access_grants(user, listed=True))
+
+
+def visible_condition(user, model: type[ItemMixin], *, listed: bool = False
+                      ) -> ColumnElement[bool]:
+    """The same rule as `can_view` (or `is_listed`), as a WHERE clause over `model`."""
     clauses = [
         and_(*(model.access_condition(field, allowed) for field, allowed in grant.items()))
-        for grant in access_grants(user)
+        for grant in access_grants(user, listed=listed)
         if all(grant.values())
     ]
     return or_(*clauses) if clauses else false()
 
 
 def can_submit(user) -> bool:
-    """Any signed-in, active account may submit cases and reflections."""
-    return _signed_in(user)
+    """Any signed-in, active account may write cases and reflections."""
+    return signed_in(user)
+
+
+def can_edit(user, item: ItemMixin) -> bool:
+    """The author, and editors for everything they can read (never a private item)."""
+    return is_author(user, item) or (is_editor(user) and can_view(user, item))
+
+
+def can_review(user, item: ItemMixin) -> bool:
+    """Publish, send back, archive: editors, on items that are not private."""
+    return is_editor(user) and item.visibility != Visibility.PRIVATE

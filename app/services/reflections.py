@@ -138,8 +138,8 @@ def case_shown_with(user, reflection: Reflection) -> Case | None:
 
 
 def visible_reflections(user):
-    """A SELECT of the reflections `user` may see, newest first."""
-    return (select(Reflection).where(visible_condition(user, Reflection))
+    """A SELECT of the published reflections `user` may see, newest first."""
+    return (select(Reflection).where(visible_condition(user, Reflection, listed=True))
             .order_by(Reflection.occurred_on.desc().nulls_last(), Reflection.id.desc()))
 
 

@@ -202,7 +202,8 @@ def _still_visible(user, hits: list[Hit]) -> list[Hit]:
     for kind, model in MODELS.items():
         if ids := _ids(hits, kind):
             visible |= {f"{kind}:{item_id}" for item_id in db.session.scalars(
-                select(model.id).where(model.id.in_(ids), visible_condition(user, model)))}
+                select(model.id).where(model.id.in_(ids),
+                                       visible_condition(user, model, listed=True)))}
     return [hit for hit in hits if hit.key in visible]
 
 
@@ -224,7 +225,7 @@ def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str 
     request = SearchRequest(text=words, filters=_request_filters(chosen, notices),
                             sort="newest" if outcome.sort == "nieuwste" else "relevance",
                             page=page, facets=True, suggest=True, synonyms=synonyms())
-    results = run_search(searcher, request, access_grants(user))
+    results = run_search(searcher, request, access_grants(user, listed=True))
     results.hits[:] = _still_visible(user, results.hits)
     outcome.results, outcome.facets = results, _facets(results.facets, chosen)
     outcome.notices += _health_notices(search_index())
@@ -237,11 +238,12 @@ def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:
     searcher = _searcher()
     if searcher is None:
         return []
-    hits = similar_items(searcher, case.search_key, access_grants(user), roles=case.role_ids,
-                         groups=sorted(case.group_ids()), limit=limit)
+    hits = similar_items(searcher, case.search_key, access_grants(user, listed=True),
+                         roles=case.role_ids, groups=sorted(case.group_ids()), limit=limit)
     # Loaded and checked against the database in one query (the index may lag).
     found = {c.id: c for c in db.session.scalars(
-        select(Case).where(Case.id.in_(_ids(hits, "case")), visible_condition(user, Case)))}
+        select(Case).where(Case.id.in_(_ids(hits, "case")),
+                           visible_condition(user, Case, listed=True)))}
     return [found[item_id] for item_id in _ids(hits, "case") if item_id in found]
 
 
@@ -250,5 +252,6 @@ def cases_with_title_like(user, title: str) -> list[tuple[str, str]]:
     searcher = _searcher()
     if searcher is None or not title.strip():
         return []
-    hits = _still_visible(user, likely_duplicates(searcher, title, access_grants(user)))
+    grants = access_grants(user, listed=True)
+    hits = _still_visible(user, likely_duplicates(searcher, title, grants))
     return [(hit.ref, hit.title) for hit in hits]
