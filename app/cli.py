@@ -13,13 +13,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.models import SiteRole
-from app.services import indexing
-from app.services.accounts import create_user
+from app.services import indexing, users
+from app.services.accounts import create_user, find_user
+from app.services.content_export import ExportFailed, export_content
 from app.services.content_import import ContentInvalid, import_content
+from app.services.export_folder import MANIFEST
 from app.services.validation import ValidationFailed
 
 user_cli = AppGroup("user", help="Manage local accounts.")
-content_cli = AppGroup("content", help="Import the seed content.")
+content_cli = AppGroup("content", help="Import and export content folders.")
 search_cli = AppGroup("search", help="Keep the search index in step with the database.")
 
 
@@ -34,11 +36,82 @@ search_cli = AppGroup("search", help="Keep the search index in step with the dat
 def create_user_command(email, name, site_role, password, groups):
     """Create an account that can sign in at /inloggen."""
     try:
-        user = create_user(email, name, password, site_role, list(groups))
+        user = create_user(email, name, password, site_role, list(groups), actor_email=CLI)
     except ValidationFailed as failure:
-        raise click.ClickException(
-            "; ".join(f"{field} {error}" for field, error in failure.errors.items())) from None
+        raise _explained(failure, email) from None
     click.echo(f"created {user.site_role} {user.email} (id {user.id})")
+
+
+CLI = "cli"  # the actor the audit log names for changes made here
+
+
+def _explained(failure: ValidationFailed, email: str) -> click.ClickException:
+    if any(error.code == "last_admin" for error in failure.errors.values()):
+        return click.ClickException(f"refused: {email} is the last active admin; make another "
+                                    "account admin first")
+    return click.ClickException(
+        "; ".join(f"{field} {error}" for field, error in failure.errors.items()))
+
+
+def _change(email: str, change, *args) -> None:
+    """Find the account, apply one users.* change, say what happened."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"no account with e-mail address {email!r}")
+    try:
+        done = change(None, user, *args, actor_email=CLI)
+    except ValidationFailed as failure:
+        raise _explained(failure, user.email) from None
+    click.echo(f"{user.email}: {', '.join(done) if done else 'nothing changed'}")
+
+
+@user_cli.command("list")
+@click.option("--role", "site_role", type=click.Choice(list(users.ROLES)),
+              help="Only accounts with this site role.")
+def list_users_command(site_role):
+    """Every account: e-mail, name, role, active, groups, last sign-in (UTC)."""
+    rows = [("EMAIL", "NAME", "ROLE", "ACTIVE", "GROUPS", "LAST SIGN-IN")] + [
+        (user.email, user.name, user.site_role, "yes" if user.active else "no",
+         ",".join(group.slug for group in user.groups) or "-",
+         f"{user.last_login_at:%Y-%m-%d %H:%M}" if user.last_login_at else "never")
+        for user in users.list_users(role=site_role or "")]
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+                   .rstrip())
+
+
+@user_cli.command("set-role")
+@click.argument("email")
+@click.argument("site_role", metavar="ROLE", type=click.Choice(list(users.ROLES)))
+def set_role_command(email, site_role):
+    """Make an account participant, editor or admin."""
+    _change(email, users.set_role, site_role)
+
+
+@user_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email):
+    """Stop an account from signing in; its cases, reflections and log entries stay."""
+    _change(email, users.deactivate)
+
+
+@user_cli.command("activate")
+@click.argument("email")
+def activate_command(email):
+    """Let a deactivated account sign in again."""
+    _change(email, users.activate)
+
+
+@user_cli.command("set-groups")
+@click.argument("email")
+@click.option("--group", "groups", multiple=True, help="Slug of a learning group; repeatable.")
+@click.option("--none", "no_groups", is_flag=True, help="Remove every membership.")
+def set_groups_command(email, groups, no_groups):
+    """Make an account a member of exactly these learning groups."""
+    if bool(groups) == no_groups:
+        raise click.UsageError("give either --group SLUG (repeatable) or --none")
+    _change(email, users.set_groups, list(groups))
 
 
 @content_cli.command("import")
@@ -53,6 +126,32 @@ def import_command(directory):
         raise click.ClickException(
             f"{len(invalid.problems)} problem(s); nothing was imported") from None
     click.echo(report.summary() if report.changed else f"nothing changed ({report.summary()})")
+
+
+@content_cli.command("export", help=f"""Write the library to DIRECTORY as a content folder
+that `flask content import` reads: taxonomy, synonyms, roles, groups and every published
+case and reflection, with author, visibility and dates. Unpublished items are never
+written, private ones only with --include-private.
+
+DIRECTORY must be new, empty, or an earlier export in which nothing was added or changed
+(its {MANIFEST} lists every file); an earlier export is replaced, and only the files it
+lists are deleted. Anything else is refused and left alone. Files are written into
+DIRECTORY.partial-* first and moved into place at the end, so an interrupted export leaves
+that folder and DIRECTORY as it was.""")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--include-private", is_flag=True,
+              help="Also write private items, which only their authors may read.")
+def export_command(directory, include_private):
+    try:
+        report = export_content(directory, include_private=include_private)
+    except ExportFailed as failed:
+        for problem in failed.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.ClickException(f"{len(failed.problems)} problem(s); nothing was exported"
+                                   ) from None
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(report.summary())
 
 
 @search_cli.command("sync")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -40,8 +41,17 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
         "MAX_CONTENT_LENGTH": int(env.get("MAX_REQUEST_BYTES", 1_000_000)),
         # How passwords are hashed (werkzeug's notation); slower is safer.
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
-        # Send the session cookie over HTTPS only; set to 1 behind TLS.
+        # Mark the session cookie Secure always; when 0, only on requests that came over HTTPS.
         "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE", "0")),
+        # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
+        # A signed-in session ends after this many hours without a request.
+        "PERMANENT_SESSION_LIFETIME": timedelta(
+            hours=float(env.get("SESSION_LIFETIME_HOURS", 8))),
+        # Failed sign-ins allowed per client address before 429 (Flask-Limiter notation).
+        "SIGN_IN_RATE_LIMIT": env.get("SIGN_IN_RATE_LIMIT", "10 per 15 minutes"),
+        # Where failed sign-ins are counted: memory:// per process, redis://… shared.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Writer processes for a full rebuild of the search index (one per core is right).
         "SEARCH_REBUILD_PROCS": int(env.get("SEARCH_REBUILD_PROCS", 2)),
         # Megabytes each rebuild writer may buffer before it spills to disk and merges.
@@ -59,6 +69,10 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
         "WTF_CSRF_TIME_LIMIT": None,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SQLALCHEMY_TRACK_MODIFICATIONS": False,
+        # Fixed: rate limiting on (always set: the one limiter would keep an earlier app's
+        # choice; tests override it) and a 429 with Retry-After.
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
     }
 
 

@@ -6,10 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
-from app.services import indexing
+from app.models import Case, Reflection, User
+from app.services import indexing, workflow
 from app.services.accounts import create_user
 from app.services.content_import import import_content
 
@@ -81,6 +83,22 @@ def users(app):
             "editor": create_user("redactie@example.nl", "Redactie", PASSWORD, "editor"),
         }
         return {name: user.id for name, user in accounts.items()}
+
+
+def publish(item):
+    """Publish `item` through the workflow, as the editor of the `users` fixture would."""
+    editor = db.session.scalar(select(User).where(User.email == "redactie@example.nl"))
+    workflow.publish(editor, item)
+    return item
+
+
+def publish_at(app, address: str) -> None:
+    """Publish the case or reflection whose page is at `address` (a form's redirect)."""
+    kind, key = address.rstrip("/").split("/")[-2:]
+    with app.app_context():
+        item = (db.session.get(Reflection, int(key)) if kind == "reflecties"
+                else db.session.scalar(select(Case).where(Case.slug == key)))
+        publish(item)
 
 
 def csrf_token(client, url: str) -> str:

@@ -100,7 +100,7 @@ def test_the_quadrant_leads_to_a_role_page(page, live_server):
 def test_an_invalid_case_shows_the_error_summary_with_focus(page, live_server):
     sign_in(page, live_server)
     page.goto(live_server + "/casussen/nieuw")
-    page.get_by_role("button", name="Casus opslaan").click()
+    page.get_by_role("button", name="Opslaan en indienen").click()
     assert page.title().startswith("Fout: ")
     summary = page.locator("[data-error-summary]")
     playwright_api.expect(summary).to_be_focused()
@@ -118,9 +118,9 @@ def test_submit_a_case_see_it_and_find_it(page, live_server):
     page.get_by_label("Beschrijving").fill("## Aanpak\n\nDe **zoetwaterbuffer** kwam er samen.")
     page.get_by_role("group", name="Overheidsrollen").get_by_label("Netwerkende overheid").check()
     page.get_by_label("Beleidsterrein").select_option("water")
-    page.get_by_role("group", name="Wie mag dit lezen").get_by_label(
-        "Iedereen (openbaar)").check()
-    page.get_by_role("button", name="Casus opslaan").click()
+    # Only the author may read it: then it needs no review, and the author finds it at once.
+    page.get_by_role("group", name="Wie mag dit lezen").get_by_label("Alleen ik").check()
+    page.get_by_role("button", name="Opslaan en indienen").click()
     playwright_api.expect(page.get_by_role("heading", level=1)).to_have_text(
         "Zoetwaterbuffer op het eiland")
     playwright_api.expect(page.locator(".prose strong")).to_have_text("zoetwaterbuffer")

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import Case, ChangeLog, User
 from app.services.cases import CaseInput, check_case, submit_case
 from app.services.validation import ValidationFailed
-from tests.conftest import sync_index
+from tests.conftest import publish_at, sync_index
 
 VALID = {
     "title": "Wateroverlast in de binnenstad",
@@ -80,7 +80,7 @@ def test_a_submitted_case_is_stored_rendered_and_logged_in_one_go(ctx, users):
     changes = db.session.scalar(select(func.count()).select_from(ChangeLog))
     case = submit_case(author, CaseInput(**VALID))
     assert case.slug == "wateroverlast-in-de-binnenstad"
-    assert case.owner_id == author.id and case.status == "published"
+    assert case.owner_id == author.id and case.status == "submitted"
     assert "<strong>hoosbui</strong>" in case.body_html
     assert case.body_text.startswith("Aanleiding\nNa de hoosbui")
     assert [role.id for role in case.roles] == ["netwerkend", "responsief"]
@@ -169,8 +169,9 @@ def test_a_valid_case_is_shown_at_once_and_found_after_indexing(app, member):
     page = member.get(response.headers["Location"])
     html = page.get_data(as_text=True)
     assert "<h1>Wateroverlast in de binnenstad</h1>" in html
-    assert "Uw casus is opgeslagen." in html
+    assert "Uw casus is opgeslagen en ingediend." in html
     assert "<strong>hoosbui</strong>" in html
+    publish_at(app, response.headers["Location"])
     sync_index(app)
     results = member.get("/zoeken?q=hoosbui").get_data(as_text=True)
     assert "Wateroverlast in de binnenstad" in results

@@ -5,9 +5,13 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import Case, ChangeLog, LearningGroup, Reflection, Role, Term
+from app.models import Case, ChangeLog, LearningGroup, Reflection, Revision, Role, Term
+from app.services.accounts import create_user
+from app.services.cases import case_snapshot
 from app.services.content_import import ContentInvalid, import_content
-from tests.conftest import FIXTURE_CONTENT
+from app.services.reflections import reflection_snapshot
+from app.services.revisions import history
+from tests.conftest import FIXTURE_CONTENT, PASSWORD
 
 
 @pytest.fixture
@@ -136,6 +140,10 @@ BREAKAGES = {
     "bad status": (lambda c: _replace(c / "cases/interne-dijkcasus.md", "visibility: internal",
                                       "visibility: internal\nstatus: klaar"),
                    "cases/interne-dijkcasus.md", "status 'klaar'"),
+    "unknown author": (lambda c: _replace(c / "reflections/hsl-diner.md", "visibility: public",
+                                          "visibility: public\nauthor: niemand@example.nl"),
+                       "reflections/hsl-diner.md", "author 'niemand@example.nl' is not the "
+                       "e-mail address of a user"),
     "taxonomy entry": (lambda c: _replace(c / "taxonomy.yml", "{slug: lokaal, label: Lokaal}",
                                           "{slug: Lokaal Bestuur}"),
                        "taxonomy.yml", "scales[0] needs a slug and a label"),
@@ -150,8 +158,8 @@ def test_a_broken_file_is_named_and_nothing_is_imported(empty, content, breakage
         import_content(content)
     assert any(problem.path == path and message in problem.message
                for problem in raised.value.problems), raised.value.problems
-    assert (count(Role), count(Case), count(Reflection), count(Term), count(ChangeLog)) == \
-        (0, 0, 0, 0, 0)
+    assert (count(Role), count(Case), count(Reflection), count(Term), count(ChangeLog),
+            count(Revision)) == (0, 0, 0, 0, 0, 0)
 
 
 def test_a_broken_file_rolls_back_changes_to_good_ones(empty, content):
@@ -204,3 +212,45 @@ def test_two_groups_claiming_one_subtheme_is_a_problem_not_a_crash(empty, conten
         import_content(content)
     assert raised.value.problems[0].path == "groups"
     assert "same key" in raised.value.problems[0].message
+
+
+def test_author_and_visibility_come_from_the_file(empty, content):
+    create_user("auteur@example.nl", "Auteur", PASSWORD)
+    _replace(content / "cases/interne-dijkcasus.md", "visibility: internal",
+             "visibility: private\nauthor: Auteur@Example.nl")
+    _replace(content / "reflections/hsl-diner.md", "visibility: public",
+             "visibility: group\nlearning_group: water\nauthor: auteur@example.nl\n"
+             "published: 2018-01-02T03:04:05Z")
+    import_content(content)
+    case = db.session.scalar(select(Case).where(Case.slug == "interne-dijkcasus"))
+    assert (case.owner.email, case.visibility) == ("auteur@example.nl", "private")
+    reflection = db.session.scalar(select(Reflection).where(Reflection.source_key == "hsl-diner"))
+    assert (reflection.owner.email, reflection.visibility) == ("auteur@example.nl", "group")
+    assert reflection.published_at.isoformat() == "2018-01-02T03:04:05+00:00"
+    assert reflection.occurred_on.isoformat() == "2017-10-05"
+    other = db.session.scalar(select(Case).where(Case.slug == "groepscasus-water"))
+    assert (other.owner, other.visibility) == (None, "group")
+    _replace(content / "cases/interne-dijkcasus.md", "author: Auteur@Example.nl\n", "")
+    import_content(content)
+    assert case.owner is None  # the file is the truth: no author, no owner
+
+
+def test_new_and_changed_items_get_an_imported_revision(empty, content):
+    import_content(content)
+    case = db.session.scalar(select(Case).where(Case.slug == "interne-dijkcasus"))
+    [first] = history(case)
+    assert (first.number, first.reason, first.author_id) == (1, "imported", None)
+    assert first.fields == case_snapshot(case)
+    reflections = db.session.scalars(select(Reflection)).all()
+    assert all([r.fields for r in history(reflection)] == [reflection_snapshot(reflection)]
+               for reflection in reflections)
+    import_content(content)
+    assert count(Revision) == 4 + 3
+    _replace(content / "cases/interne-dijkcasus.md", "Interne dijkcasus", "Nieuwe titel")
+    import_content(content)
+    assert [(r.number, r.fields["title"]) for r in history(case)] == [
+        (2, "Nieuwe titel"), (1, "Interne dijkcasus")]
+    _replace(content / "cases/interne-dijkcasus.md", "visibility: internal",
+             "visibility: internal\nstatus: archived")
+    import_content(content)
+    assert len(history(case)) == 2  # a new status is not a new version of the text

@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models import Reflection, User
 from app.services.reflections import ReflectionInput, check_reflection, submit_reflection
 from app.services.validation import ValidationFailed
-from tests.conftest import sync_index
+from tests.conftest import publish_at, sync_index
 
 VALID = {
     "title": "Een avond met de bewonersstichting",
@@ -143,6 +143,7 @@ def test_a_valid_reflection_is_shown_and_found(app, member):
     html = member.get(response.headers["Location"]).get_data(as_text=True)
     assert "<h1>Een avond met de bewonersstichting</h1>" in html
     assert "Halverwege liet ik het protocol los." in html
+    publish_at(app, response.headers["Location"])
     sync_index(app)
     assert "Een avond met de bewonersstichting" in app.test_client().get(
         "/zoeken?q=protocol").get_data(as_text=True)
@@ -160,6 +161,7 @@ def test_a_public_reflection_does_not_reveal_a_hidden_case(app, member):
     response = member.submit("/reflecties/nieuw", {**VALID, "case": "groepscasus-water",
                                                    "title": "Openbaar over een groepscasus"})
     address = response.headers["Location"]
+    publish_at(app, address)
     assert "Groepscasus van de leergroep" in member.get(address).get_data(as_text=True)
     seen_by_visitor = app.test_client().get(address).get_data(as_text=True)
     assert "Openbaar over een groepscasus" in seen_by_visitor

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import User
 from app.search.index import POINTER
 from app.services.cases import CaseInput, submit_case
-from tests.conftest import sync_index
+from tests.conftest import publish, sync_index
 
 
 def titles(response):
@@ -145,9 +145,9 @@ def test_pages_of_results(app, users, browser):
     with app.app_context():
         author = db.session.get(User, users["outsider"])
         for number in range(23):
-            submit_case(author, CaseInput(title=f"Peilbeheer {number}", summary="Peilbeheer",
-                                          body="Over peilbeheer.", roles=["presterend"],
-                                          policy_domain="water", visibility="public"))
+            publish(submit_case(author, CaseInput(
+                title=f"Peilbeheer {number}", summary="Peilbeheer", body="Over peilbeheer.",
+                roles=["presterend"], policy_domain="water", visibility="public")))
     sync_index(app)
     first = search(browser, "peilbeheer")
     assert len(titles(first)) == 20

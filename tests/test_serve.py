@@ -89,11 +89,12 @@ def test_serve_runs_gunicorn_and_the_indexer_and_stops_both(environment):
         url, html = session.post_form("/casussen/nieuw", {
             "title": "Kribverlaging bij de rivier", "summary": "Een proef met lagere kribben.",
             "body": "Schippers en natuurorganisaties dachten mee over kribverlaging.",
-            "roles": "netwerkend", "policy_domain": "water", "visibility": "public"})
+            "roles": "netwerkend", "policy_domain": "water", "visibility": "private"})
         assert url.endswith("/casussen/kribverlaging-bij-de-rivier")
         assert "<h1>Kribverlaging bij de rivier</h1>" in html
         deadline = time.monotonic() + 15
-        while "Kribverlaging bij de rivier" not in Session(base).get("/zoeken?q=kribverlaging"):
+        # Private, so published at once without review; only its author finds it.
+        while "Kribverlaging bij de rivier" not in session.get("/zoeken?q=kribverlaging"):
             assert time.monotonic() < deadline, "the indexer did not pick the case up"
             time.sleep(0.1)
     finally:

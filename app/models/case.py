@@ -54,6 +54,9 @@ class Case(ItemMixin, Base):
     phase_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"))
     scale_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"))
     dominant_role_id: Mapped[str | None] = mapped_column(ForeignKey("roles.id"))
+    # Set when an editor merged this case into another: its address then leads there.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"))
     # Set when an editor features the case on the home page ("uitgelicht"); newest first.
     featured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

@@ -1,7 +1,7 @@
 """The four government roles and the editable vocabularies (domains, phases, …)."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -49,6 +49,13 @@ class Term(Base):
     label: Mapped[str] = mapped_column(String(200))
     label_en: Mapped[str] = mapped_column(String(200), default="")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The entry of taxonomy.yml as last imported: an import changes the term only when
+    # the file changed since, so that an editor's rename survives the next `make run`.
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    # Set when an editor merged this term into another. The row stays as a tombstone: an
+    # import must not bring it back, and files naming its slug still mean the survivor.
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("terms.id", ondelete="SET NULL"))
 
     def __repr__(self) -> str:
         return f"<Term {self.kind}:{self.slug}>"

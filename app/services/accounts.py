@@ -1,4 +1,8 @@
-"""Local accounts: creating them and checking a password at sign-in."""
+"""Local accounts: creating them, signing in and out, and changing one's own password.
+
+Every sign-in, failed or not, is written to the audit log. A failed one changes nothing
+else, so it is committed on its own: the log must keep it even though the request fails.
+"""
 from __future__ import annotations
 
 import re
@@ -10,10 +14,11 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import SiteRole, User, utcnow
-from app.services import catalog
+from app.services import audit, catalog
 from app.services.validation import Checker
 
 MIN_PASSWORD_LENGTH = 10
+MAX_EMAIL_LENGTH = 254  # RFC 5321; also the width of the columns that hold one
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 
 
@@ -37,7 +42,9 @@ def find_user(email: str) -> User | None:
 
 
 def create_user(email: str, name: str, password: str, site_role: str = SiteRole.PARTICIPANT,
-                group_slugs: list[str] | None = None) -> User:
+                group_slugs: list[str] | None = None, *, actor=None,
+                actor_email: str = "") -> User:
+    """`actor` is the admin creating it (None for the command line, named by `actor_email`)."""
     check = Checker()
     email = normalise_email(email)
     if not _EMAIL.fullmatch(email):
@@ -54,8 +61,16 @@ def create_user(email: str, name: str, password: str, site_role: str = SiteRole.
     user = User(email=email, name=name, password_hash=_hash(password),
                 site_role=site_role, groups=groups)
     db.session.add(user)
+    db.session.flush()
+    audit.record(actor, "user_created", user, describe_access(site_role, groups),
+                 actor_email=actor_email)
     db.session.commit()
     return user
+
+
+def describe_access(site_role: str, groups) -> str:
+    """Role and groups as the audit log shows them: codes, not words, so they stay true."""
+    return f"{site_role}; {', '.join(group.slug for group in groups) or '-'}"
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -64,14 +79,41 @@ def authenticate(email: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]),
                             password or "")
-        return None
-    if not check_password_hash(user.password_hash, password or "") or not user.active:
-        return None
-    user.last_login_at = utcnow()
+    elif check_password_hash(user.password_hash, password or "") and user.active:
+        user.last_login_at = utcnow()
+        audit.record(user, "sign_in", user)
+        db.session.commit()
+        return user
+    # The address as typed, so that attempts on unknown addresses show up too.
+    audit.record(None, "sign_in_failed", user,
+                 actor_email=normalise_email(email)[:MAX_EMAIL_LENGTH])
     db.session.commit()
-    return user
+    return None
+
+
+def record_sign_out(user: User) -> None:
+    audit.record(user, "sign_out", user)
+    db.session.commit()
+
+
+def change_password(user: User, current: str, new: str, repeat: str) -> None:
+    """Asks for the current password too, so that an unattended session cannot lock the
+    owner out of their own account."""
+    check = Checker()
+    if not check_password_hash(user.password_hash, current or ""):
+        check.fail("current_password", "wrong_password")
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        check.fail("new_password", "too_short", min=MIN_PASSWORD_LENGTH)
+    elif new != repeat:
+        check.fail("new_password_repeat", "mismatch")
+    check.done()
+    user.password_hash = _hash(new)
+    audit.record(user, "password_changed", user)
+    db.session.commit()
 
 
 def load_user(user_id: str) -> User | None:
-    """For Flask-Login: the session stores the id; an unknown or bad id signs out."""
-    return db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+    """For Flask-Login: the session stores the id; an unknown or bad id signs out, and so
+    does a deactivated account, at its next request."""
+    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+    return user if user is not None and user.active else None

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Case, Reflection, User
+from app.models import AuditEntry, Case, Reflection, User, Visibility
 
 # Every action the log knows, in the order the filter on /beheer/logboek offers them.
 ACTIONS = (
@@ -23,12 +23,15 @@ ACTIONS = (
     "merged", "featured", "unfeatured", "term_renamed", "term_merged",
 )
 PAGE_SIZE = 50
+PRIVATE_LABEL = "(privé)"
 
 
 def describe_target(target) -> tuple[str, str]:
     """("case:12", "HSL-Zuid …") for an object the log can point at."""
     if isinstance(target, Case | Reflection):
-        return target.search_key, target.title
+        # Admins read the log, and a private item's title is for its author alone.
+        private = target.visibility == Visibility.PRIVATE
+        return target.search_key, PRIVATE_LABEL if private else target.title
     if isinstance(target, User):
         return f"user:{target.id}", target.email
     kind = type(target).__name__.lower()
@@ -71,7 +74,8 @@ def entries(chosen: AuditFilter, page: int = 1):
     if chosen.action:
         statement = statement.where(AuditEntry.action == chosen.action)
     if chosen.actor:
-        statement = statement.where(AuditEntry.actor_email.contains(chosen.actor.lower()))
+        statement = statement.where(
+            AuditEntry.actor_email.contains(chosen.actor.lower(), autoescape=True))
     if chosen.target:
         exact = ":" in chosen.target
         statement = statement.where(AuditEntry.target == chosen.target if exact

@@ -1,7 +1,7 @@
 """Cases: reading them within the permission rules, and submitting new ones."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,13 +16,19 @@ from app.models import (
     Term,
     TermKind,
     Visibility,
-    utcnow,
 )
 from app.rendering import render_markdown
 from app.services import catalog
-from app.services.permissions import can_submit, can_view, is_listed, visible_condition
+from app.services.permissions import (
+    can_edit,
+    can_submit,
+    can_view,
+    is_listed,
+    visible_condition,
+)
 from app.services.search import cases_with_title_like
 from app.services.validation import Checker, slugify
+from app.services.workflow import record_save
 
 LIMITS = {"title": 200, "summary": 500, "body": 100_000, "organisation": 200,
           "dilemma": 2_000}
@@ -51,6 +57,33 @@ class CaseInput:
     dilemma: str = ""
     visibility: str = Visibility.INTERNAL.value
     confirm_new: str = ""  # "1" once the author has seen the likely duplicates and goes on
+
+
+def _slug(term) -> str:
+    return term.slug if term is not None else ""
+
+
+def case_as_input(case: Case) -> CaseInput:
+    """The case as its form would submit it: what the edit form shows, what a revision
+    stores and a restore submits again, and what the content export writes."""
+    return CaseInput(
+        title=case.title, summary=case.summary, body=case.body_md,
+        roles=case.role_ids, dominant_role=case.dominant_role_id or "",
+        policy_domain=_slug(case.policy_domain), organisation=case.organisation,
+        phase=_slug(case.phase), scale=_slug(case.scale),
+        stakeholder_types=[term.slug for term in case.stakeholder_types],
+        learning_groups=[group.slug for group in case.groups],
+        subthemes=[theme.slug for theme in case.subthemes],
+        year_start=str(case.year_start or ""), year_end=str(case.year_end or ""),
+        dilemma=case.dilemma, visibility=case.visibility,
+    )
+
+
+def case_snapshot(case: Case) -> dict:
+    """What a revision stores: the form values, without the one-off confirmation."""
+    values = asdict(case_as_input(case))
+    del values["confirm_new"]
+    return values
 
 
 def _check_taxonomy(check: Checker, data: CaseInput) -> dict:
@@ -130,26 +163,43 @@ def _free_slug(title: str) -> str:
     return slug
 
 
-def submit_case(user, data: CaseInput, *, warn_duplicates: bool = False) -> Case:
-    """Check, store and publish a case by `user` in one transaction (with its change log).
+def submit_case(user, data: CaseInput, *, submit: bool = True,
+                warn_duplicates: bool = False) -> Case:
+    """Check and store a new case by `user`, with its first revision, in one transaction.
 
-    Until the editorial workflow exists a submitted case is published at once, within
-    the visibility its author chose.
+    `submit` hands it to the editors (see workflow.py); without it, it stays a draft.
     """
     if not can_submit(user):
         raise PermissionError("sign in to submit a case")
     values = check_case(data, author=user, warn_duplicates=warn_duplicates)
     for _attempt in range(3):  # another process may take the same slug between check and insert
-        case = Case(owner_id=user.id, status=Status.PUBLISHED, published_at=utcnow())
+        case = Case(owner_id=user.id)
         fill_case(case, values)
         case.slug = _free_slug(case.title)
         db.session.add(case)
         try:
+            record_save(user, case, case_snapshot, submit=submit,
+                        previous_visibility=None, reason="created")
             db.session.commit()
             return case
         except IntegrityError:
             db.session.rollback()
     raise RuntimeError("could not find a free slug")
+
+
+def update_case(user, case: Case, data: CaseInput, *, submit: bool = False,
+                reason: str = "edited", detail: str = "") -> Case:
+    """Check and store an edit of `case`, with a new revision; the slug stays, so links
+    keep working. Group membership is checked for the case's author, not the editor."""
+    if not can_edit(user, case):
+        raise PermissionError("only the author and editors edit a case")
+    values = check_case(data, author=case.owner)
+    previous = case.visibility
+    fill_case(case, values)
+    record_save(user, case, case_snapshot, submit=submit, previous_visibility=previous,
+                reason=reason, detail=detail)
+    db.session.commit()
+    return case
 
 
 def get_visible_case(user, slug: str) -> Case | None:

@@ -31,13 +31,28 @@ def role(role_id: str) -> Role | None:
 
 
 def terms(kind: TermKind) -> list[Term]:
+    """The live terms of a list, in their order (merged ones are tombstones)."""
     return list(db.session.scalars(
-        select(Term).where(Term.kind == kind.value).order_by(Term.position)
+        select(Term).where(Term.kind == kind.value, Term.merged_into_id.is_(None))
+        .order_by(Term.position)
     ))
 
 
 def terms_by_slug(kind: TermKind) -> dict[str, Term]:
-    return {term.slug: term for term in terms(kind)}
+    """Slug -> live term; the slug of a merged term leads to the term it was merged into,
+    so that a content file or a saved revision naming it still means something."""
+    every = {term.id: term for term in db.session.scalars(
+        select(Term).where(Term.kind == kind.value))}
+    by_slug = {}
+    for term in every.values():
+        survivor = term
+        for _step in range(len(every)):  # a chain of merges ends at a live term
+            if survivor.merged_into_id is None or survivor.merged_into_id not in every:
+                break
+            survivor = every[survivor.merged_into_id]
+        if survivor.merged_into_id is None:
+            by_slug[term.slug] = survivor
+    return by_slug
 
 
 def groups() -> list[LearningGroup]:

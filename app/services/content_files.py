@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timezone
 from pathlib import Path
 
 import yaml
 
-from app.services.reflections import PROMPT_HEADINGS
+from app.models import Visibility
+from app.services.cases import CaseInput
+from app.services.reflections import PROMPT_HEADINGS, ReflectionInput
 
 MAX_FILE_BYTES = 256_000
 KEY_PATTERN = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
@@ -102,3 +104,25 @@ def reflection_sections(body: str) -> dict[str, str]:
                                f"use: {', '.join(PROMPT_HEADINGS.values())}")
         sections[name] = text.strip()
     return sections
+
+
+def _input_from_meta(input_class, meta: dict, **extra):
+    """Fill a CaseInput/ReflectionInput from front matter: lists as lists, the rest as text."""
+    values = {
+        spec.name: as_list(meta.get(spec.name)) if spec.default_factory is list
+        else as_text(meta.get(spec.name))
+        for spec in fields(input_class) if spec.name in meta
+    }
+    return input_class(**values, **extra)
+
+
+def case_input(meta: dict, body: str) -> CaseInput:
+    """A case file as its form would submit it. The export reads its own files back
+    through this and reflection_input too, so import and export share one reading."""
+    return _input_from_meta(CaseInput, {"visibility": Visibility.PUBLIC.value, **meta},
+                            body=body)
+
+
+def reflection_input(meta: dict, body: str) -> ReflectionInput:
+    return _input_from_meta(ReflectionInput, {"visibility": Visibility.PUBLIC.value, **meta},
+                            occurred_on=as_text(meta.get("date")), **reflection_sections(body))

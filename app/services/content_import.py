@@ -3,11 +3,13 @@
 All or nothing: every file is read and checked inside one transaction, and a single
 problem anywhere rolls the whole run back, listing every problem with its file. A file
 whose bytes did not change since the last import is skipped, so a second run writes
-nothing. Items are checked by the same rules as the web forms.
+nothing. Items are checked by the same rules as the web forms. Each new or changed case
+and reflection gets an "imported" revision, so its history starts with the file's text.
 """
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -22,20 +24,21 @@ from app.models import (
     Role,
     Status,
     SubTheme,
-    Visibility,
     utcnow,
 )
 from app.rendering import render_markdown
-from app.services.cases import CaseInput, check_case, fill_case
+from app.services.accounts import find_user
+from app.services.cases import CaseInput, case_snapshot, check_case, fill_case
 from app.services.content_files import (
     KEY_PATTERN,
     FileProblem,
     Source,
     as_list,
     as_text,
+    case_input,
     published_at,
     read_source,
-    reflection_sections,
+    reflection_input,
 )
 from app.services.content_vocabulary import (
     apply_synonyms,
@@ -48,7 +51,9 @@ from app.services.reflections import (
     ReflectionInput,
     check_reflection,
     fill_reflection,
+    reflection_snapshot,
 )
+from app.services.revisions import record_revision
 from app.services.validation import ValidationFailed
 
 POSITIONS = {"boven-links", "boven-rechts", "onder-links", "onder-rechts"}
@@ -56,9 +61,9 @@ ROLE_KEYS = {"label", "label_en", "short", "short_en", "paradigm", "position", "
              "behaviours"}
 GROUP_KEYS = {"name", "summary", "subthemes"}
 CASE_KEYS = ({f.name for f in fields(CaseInput)} - {"body", "confirm_new"}
-             | {"status", "published"})
+             | {"status", "published", "author"})
 REFLECTION_KEYS = ({f.name for f in fields(ReflectionInput)} - set(PROMPT_HEADINGS)
-                   - {"occurred_on"} | {"status", "date"})
+                   - {"occurred_on"} | {"status", "date", "published", "author"})
 
 
 @dataclass(frozen=True)
@@ -94,14 +99,15 @@ class ImportReport:
         )
 
 
-def _input_from_meta(input_class, meta: dict, **extra):
-    """Fill a CaseInput/ReflectionInput from front matter: lists as lists, the rest as text."""
-    values = {
-        spec.name: as_list(meta.get(spec.name)) if spec.default_factory is list
-        else as_text(meta.get(spec.name))
-        for spec in fields(input_class) if spec.name in meta
-    }
-    return input_class(**values, **extra)
+def _owner_id(meta: dict) -> int | None:
+    """The file is the truth about its author: no `author`, no owner."""
+    if meta.get("author") is None:
+        return None
+    user = find_user(as_text(meta["author"]))
+    if user is None:
+        raise FileProblem(f"author '{meta['author']}' is not the e-mail address of a user; "
+                          "create the account first (flask user create)")
+    return user.id
 
 
 def _status(meta: dict) -> str:
@@ -116,6 +122,7 @@ class Importer:
         self.root = Path(root)
         self.problems: list[Problem] = []
         self.report = ImportReport()
+        self.revised: list[tuple[Case | Reflection, Callable]] = []  # (item, its snapshot)
 
     def run(self) -> ImportReport:
         """Import everything or nothing; raises ContentInvalid listing every problem."""
@@ -157,6 +164,12 @@ class Importer:
         for position, count in positions.items():
             if count > 1:
                 self.problems.append(Problem("roles", f"{count} roles at position {position}"))
+        if not self.problems:
+            for item, snapshot in self.revised:
+                # Reloaded, so that lists come in the order the database gives them (roles
+                # by their order, not as the file listed them), as every later snapshot will.
+                db.session.expire(item)
+                record_revision(item, snapshot(item), None, "imported")
 
     def _problem(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
@@ -244,16 +257,17 @@ class Importer:
         if case is not None and case.content_hash is None:
             raise FileProblem("a case with this slug was written in Casusbank itself")
         meta = source.meta
-        data = _input_from_meta(CaseInput, {"visibility": Visibility.PUBLIC.value, **meta},
-                                body=source.body)
-        values = check_case(data, author=None)
+        owner_id = _owner_id(meta)
+        values = check_case(case_input(meta, source.body), author=None)
         outcome = "updated" if case else "new"
         if case is None:
             case = Case(slug=source.key)
             db.session.add(case)
         fill_case(case, values)
+        case.owner_id = owner_id
         self._publication(case, meta.get("published"), _status(meta))
         case.content_hash = source.digest
+        self.revised.append((case, case_snapshot))
         return outcome
 
     def _apply_reflection(self, source: Source) -> str:
@@ -262,18 +276,18 @@ class Importer:
         if reflection is not None and reflection.content_hash == source.digest:
             return "unchanged"
         meta = source.meta
-        data = _input_from_meta(ReflectionInput,
-                                {"visibility": Visibility.PUBLIC.value, **meta},
-                                occurred_on=as_text(meta.get("date")),
-                                **reflection_sections(source.body))
-        values = check_reflection(data, author=None)
+        owner_id = _owner_id(meta)
+        values = check_reflection(reflection_input(meta, source.body), author=None)
         outcome = "updated" if reflection else "new"
         if reflection is None:
             reflection = Reflection(source_key=source.key)
             db.session.add(reflection)
         fill_reflection(reflection, values)
-        self._publication(reflection, meta.get("date"), _status(meta))
+        reflection.owner_id = owner_id
+        # `published` when the file has it (an export writes it), else the day it happened.
+        self._publication(reflection, meta.get("published") or meta.get("date"), _status(meta))
         reflection.content_hash = source.digest
+        self.revised.append((reflection, reflection_snapshot))
         return outcome
 
     @staticmethod

@@ -3,6 +3,8 @@ and synonyms.yml (words a search treats as the same). Read and applied inside th
 content import's transaction; problems go to the importer's list."""
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -51,6 +53,10 @@ def read_synonyms(root: Path, problem: Report) -> list[list[str]]:
     return sets
 
 
+def _entry_hash(values: dict) -> str:
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
 def apply_taxonomy(taxonomy: dict, problem: Report, count: Report) -> None:
     existing = {(term.kind, term.slug): term for term in db.session.scalars(select(Term))}
     for kind, entries in taxonomy.items():
@@ -62,16 +68,18 @@ def apply_taxonomy(taxonomy: dict, problem: Report, count: Report) -> None:
                 continue
             values = {"label": as_text(entry["label"]),
                       "label_en": as_text(entry.get("label_en")), "position": position}
+            digest = _entry_hash(values)
             term = existing.get((kind, slug))
             if term is None:
-                db.session.add(Term(kind=kind, slug=slug, **values))
+                db.session.add(Term(kind=kind, slug=slug, content_hash=digest, **values))
                 count("terms", "new")
-            elif any(getattr(term, name) != value for name, value in values.items()):
+            elif term.merged_into_id is not None or term.content_hash == digest:
+                count("terms", "unchanged")  # merged, or as imported (perhaps renamed since)
+            else:
                 for name, value in values.items():
                     setattr(term, name, value)
+                term.content_hash = digest
                 count("terms", "updated")
-            else:
-                count("terms", "unchanged")
 
 
 def apply_synonyms(sets: list[list[str]], count: Report) -> None:

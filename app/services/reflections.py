@@ -1,15 +1,16 @@
 """Reflections: reading them within the permission rules, and submitting new ones."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import PROMPT_FIELDS, Case, Reflection, Status, TermKind, Visibility, utcnow
+from app.models import PROMPT_FIELDS, Case, Reflection, TermKind, Visibility
 from app.services import catalog
-from app.services.permissions import can_submit, can_view, visible_condition
+from app.services.permissions import can_edit, can_submit, can_view, visible_condition
 from app.services.validation import Checker
+from app.services.workflow import record_save
 
 LIMITS = {"title": 200, **{name: 5_000 for name in PROMPT_FIELDS}, "switch_note": 2_000}
 REQUIRED = {"title", "situation", "intention"}
@@ -49,6 +50,27 @@ class ReflectionInput:
     switch_to: str = ""
     switch_note: str = ""
     visibility: str = Visibility.GROUP.value
+
+
+def reflection_as_input(reflection: Reflection) -> ReflectionInput:
+    """The reflection as its form would submit it (edit form, revisions, export)."""
+    return ReflectionInput(
+        title=reflection.title,
+        case=reflection.case.slug if reflection.case else "",
+        context=reflection.context.slug if reflection.context else "",
+        learning_group=reflection.group.slug if reflection.group else "",
+        occurred_on=reflection.occurred_on.isoformat() if reflection.occurred_on else "",
+        **{name: getattr(reflection, name) for name in PROMPT_FIELDS},
+        roles_acted=[role.id for role in reflection.roles_acted],
+        roles_asked=[role.id for role in reflection.roles_asked],
+        switch_from=reflection.switch_from_id or "", switch_to=reflection.switch_to_id or "",
+        switch_note=reflection.switch_note, visibility=reflection.visibility,
+    )
+
+
+def reflection_snapshot(reflection: Reflection) -> dict:
+    """What a revision stores: the form values."""
+    return asdict(reflection_as_input(reflection))
 
 
 def _check_case(check: Checker, author, slug: str) -> Case | None:
@@ -110,17 +132,33 @@ def fill_reflection(reflection: Reflection, values: dict) -> None:
         setattr(reflection, name, value)
 
 
-def submit_reflection(user, data: ReflectionInput) -> Reflection:
-    """Check, store and publish a reflection by `user` in one transaction.
-
-    Published at once, within the chosen visibility, until the editorial workflow exists.
-    """
+def submit_reflection(user, data: ReflectionInput, *, submit: bool = True) -> Reflection:
+    """Check and store a new reflection by `user`, with its first revision; `submit`
+    hands it to the editors (see workflow.py), without it, it stays a draft."""
     if not can_submit(user):
         raise PermissionError("sign in to submit a reflection")
     values = check_reflection(data, author=user)
-    reflection = Reflection(owner_id=user.id, status=Status.PUBLISHED, published_at=utcnow())
+    reflection = Reflection(owner_id=user.id)
     fill_reflection(reflection, values)
     db.session.add(reflection)
+    record_save(user, reflection, reflection_snapshot, submit=submit,
+                previous_visibility=None, reason="created")
+    db.session.commit()
+    return reflection
+
+
+def update_reflection(user, reflection: Reflection, data: ReflectionInput, *,
+                      submit: bool = False, reason: str = "edited", detail: str = ""
+                      ) -> Reflection:
+    """Check and store an edit, with a new revision. The case and group rules are those
+    of the reflection's author, also when an editor makes the edit."""
+    if not can_edit(user, reflection):
+        raise PermissionError("only the author and editors edit a reflection")
+    values = check_reflection(data, author=reflection.owner)
+    previous = reflection.visibility
+    fill_reflection(reflection, values)
+    record_save(user, reflection, reflection_snapshot, submit=submit,
+                previous_visibility=previous, reason=reason, detail=detail)
     db.session.commit()
     return reflection
 

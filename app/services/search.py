@@ -194,7 +194,7 @@ def _ids(hits: list[Hit], kind: str) -> list[int]:
     return [int(hit.key.partition(":")[2]) for hit in hits if hit.kind == kind]
 
 
-def _still_visible(user, hits: list[Hit]) -> list[Hit]:
+def _still_visible(user, hits: list[Hit], *, listed: bool = True) -> list[Hit]:
     """Drop hits the database says the reader may no longer see (the index may lag)."""
     visible = set()
     # The rule as SQL, by primary key, asking for ids only: loading whole items, bodies
@@ -203,7 +203,7 @@ def _still_visible(user, hits: list[Hit]) -> list[Hit]:
         if ids := _ids(hits, kind):
             visible |= {f"{kind}:{item_id}" for item_id in db.session.scalars(
                 select(model.id).where(model.id.in_(ids),
-                                       visible_condition(user, model, listed=True)))}
+                                       visible_condition(user, model, listed=listed)))}
     return [hit for hit in hits if hit.key in visible]
 
 
@@ -255,3 +255,21 @@ def cases_with_title_like(user, title: str) -> list[tuple[str, str]]:
     grants = access_grants(user, listed=True)
     hits = _still_visible(user, likely_duplicates(searcher, title, grants))
     return [(hit.ref, hit.title) for hit in hits]
+
+
+def possible_duplicates(user, cases: list[Case]) -> list[tuple[Case, str, str]]:
+    """(case, slug, title) for each other case `user` can read, drafts included, whose
+    title is much like that of one of `cases`; each pair once. For the editors' desk."""
+    searcher = _searcher()
+    if searcher is None:
+        return []
+    grants, pairs, seen = access_grants(user), [], set()
+    for case in cases:
+        hits = _still_visible(user, likely_duplicates(searcher, case.title, grants),
+                              listed=False)
+        for hit in hits:
+            pair = frozenset((case.slug, hit.ref))
+            if hit.ref != case.slug and pair not in seen:
+                seen.add(pair)
+                pairs.append((case, hit.ref, hit.title))
+    return pairs

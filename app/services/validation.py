@@ -35,6 +35,9 @@ ENGLISH = {
     "switch_incomplete": "needs both a from-role and a to-role",
     "switch_same": "must differ from the from-role",
     "likely_duplicate": "looks like an existing case: {titles}",
+    "wrong_password": "is not the current password",
+    "mismatch": "differs from the new password",
+    "last_admin": "would leave no active admin",
 }
 
 

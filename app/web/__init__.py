@@ -3,12 +3,27 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.extensions import csrf, login_manager
+from app.extensions import csrf, limiter, login_manager
 from app.services.accounts import load_user
-from app.web import auth, cases, errors, groups, pages, reflections, search
+from app.web import (
+    account,
+    admin,
+    auth,
+    cases,
+    editorial,
+    errors,
+    featured,
+    groups,
+    pages,
+    reflections,
+    search,
+    taxonomy,
+)
 from app.web.templating import register_templating
+from app.web.transport import register_transport
 
-BLUEPRINTS = (pages.bp, cases.bp, reflections.bp, groups.bp, search.bp, auth.bp)
+BLUEPRINTS = (pages.bp, cases.bp, reflections.bp, groups.bp, search.bp, auth.bp, account.bp,
+              admin.bp, featured.bp, taxonomy.bp, editorial.bp)
 
 # A second line of defence behind sanitising: no inline script, nothing from elsewhere.
 SECURITY_HEADERS = {
@@ -29,7 +44,9 @@ def _add_security_headers(response):
 
 
 def register_web(app: Flask) -> None:
+    register_transport(app)
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"

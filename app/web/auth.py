@@ -1,17 +1,49 @@
 """Signing in and out."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import login_required, login_user, logout_user
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
 
-from app.services.accounts import authenticate
+from app.extensions import limiter
+from app.services.accounts import authenticate, record_sign_out
 from app.web.forms import safe_next
 
 bp = Blueprint("auth", __name__)
 SIGN_IN_FAILED = "Het e-mailadres of het wachtwoord klopt niet."
+# What a sign-in does not throw away of the session it replaces: notices not yet shown.
+KEPT_ON_SIGN_IN = ("_flashes",)
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _failed(response) -> bool:
+    """Only failed attempts count: colleagues behind one office address share a limit,
+    and their successful sign-ins must not use it up."""
+    return response.status_code == 401
+
+
+def _fresh_session() -> None:
+    """A new session at sign-in, so that nothing planted in the old one (a session
+    fixation) carries over; the CSRF token is renewed with it."""
+    kept = {key: session[key] for key in KEPT_ON_SIGN_IN if key in session}
+    session.clear()
+    session.update(kept)
+    session.permanent = True
 
 
 @bp.route("/inloggen", methods=["GET", "POST"])
+@limiter.limit(_sign_in_limit, methods=["POST"], deduct_when=_failed)
 def login():
     errors, email = {}, ""
     next_url = safe_next(request.values.get("next"), url_for("pages.home"))
@@ -19,6 +51,7 @@ def login():
         email = request.form.get("email", "")
         user = authenticate(email, request.form.get("password", ""))
         if user is not None:
+            _fresh_session()
             login_user(user)
             flash(f"U bent ingelogd als {user.name}.", "success")
             return redirect(next_url, code=303)
@@ -30,6 +63,8 @@ def login():
 @bp.post("/uitloggen")
 @login_required
 def logout():
+    record_sign_out(current_user._get_current_object())
     logout_user()
+    session.clear()
     flash("U bent uitgelogd.", "success")
     return redirect(url_for("pages.home"), code=303)

@@ -9,13 +9,17 @@ from flask_login import current_user, login_required
 from app.services import catalog
 from app.services.cases import (
     CaseInput,
+    case_as_input,
     get_visible_case,
     list_cases,
     submit_case,
+    update_case,
     visible_reflections,
 )
+from app.services.merge import redirect_target
+from app.services.permissions import can_edit
 from app.services.search import cases_with_title_like, similar_cases
-from app.web.forms import options, page_number, submitted
+from app.web.forms import options, page_number, saved_message, submit_wanted, submitted
 
 bp = Blueprint("cases", __name__, url_prefix="/casussen")
 
@@ -46,7 +50,13 @@ def index():
 
 @bp.get("/<slug>")
 def detail(slug: str):
-    case = get_visible_case(current_user, slug) or abort(404)
+    case = get_visible_case(current_user, slug)
+    if case is None or case.merged_into_id is not None:
+        survivor = redirect_target(current_user, slug)
+        if survivor is not None:  # merged: the old address leads to the case that stayed
+            return redirect(url_for("cases.detail", slug=survivor.slug), code=301)
+    if case is None:
+        abort(404)
     return render_template("cases/detail.html", case=case,
                            reflections=visible_reflections(current_user, case),
                            similar=similar_cases(current_user, case))
@@ -65,15 +75,37 @@ def _form_options() -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _render_form(form, errors, case=None, duplicates=()):
+    return render_template("cases/form.html", form=form, errors=errors, case=case,
+                           duplicates=duplicates, options=_form_options()), (
+        422 if errors else 200)
+
+
 @bp.route("/nieuw", methods=["GET", "POST"])
 @login_required
 def new():
     form, errors = CaseInput(), {}
     if request.method == "POST":
-        form, errors, case = submitted(CaseInput, partial(submit_case, warn_duplicates=True))
+        submit = partial(submit_case, submit=submit_wanted(), warn_duplicates=True)
+        form, errors, case = submitted(CaseInput, submit)
         if case:
-            flash("Uw casus is opgeslagen.", "success")
+            flash(saved_message("casus", case), "success")
             return redirect(url_for("cases.detail", slug=case.slug), code=303)
     duplicates = cases_with_title_like(current_user, form.title) if "confirm_new" in errors else []
-    return render_template("cases/new.html", form=form, errors=errors, duplicates=duplicates,
-                           options=_form_options()), (422 if errors else 200)
+    return _render_form(form, errors, duplicates=duplicates)
+
+
+@bp.route("/<slug>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(slug: str):
+    case = get_visible_case(current_user, slug) or abort(404)
+    if not can_edit(current_user, case):
+        abort(404)
+    form, errors = case_as_input(case), {}
+    if request.method == "POST":
+        save = partial(update_case, case=case, submit=submit_wanted())
+        form, errors, saved = submitted(CaseInput, lambda user, data: save(user, data=data))
+        if saved:
+            flash(saved_message("casus", saved), "success")
+            return redirect(url_for("cases.detail", slug=saved.slug), code=303)
+    return _render_form(form, errors, case=case)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from app.services.validation import ValidationFailed
-from app.web.messages import describe
+from app.web.messages import SAVED_MESSAGES, describe
 
 
 def input_from_form(input_class, form: MultiDict):
@@ -46,6 +46,17 @@ def submitted(input_class, submit):
         return form, {}, submit(current_user, form)
     except ValidationFailed as failure:
         return form, error_messages(failure), None
+
+
+def submit_wanted() -> bool:
+    """Which button sent the form: only "Opslaan als concept" and "Wijzigingen opslaan"
+    do not hand the item in; a form sent without a button (Enter, old pages) does."""
+    return request.form.get("actie", "indienen") == "indienen"
+
+
+def saved_message(noun: str, item) -> str:
+    """What happened to the item, since the same button can have different outcomes."""
+    return SAVED_MESSAGES[item.status].format(noun=noun)
 
 
 def error_messages(failure: ValidationFailed) -> dict[str, str]:

@@ -33,6 +33,18 @@ FIELD_LABELS = {
     "confirm_new": "Mijn casus is nieuw",
     "email": "E-mailadres",
     "password": "Wachtwoord",
+    "name": "Naam",
+    "site_role": "Rol",
+    "active": "Account actief",
+    "groups": "Leergroepen",
+    "current_password": "Huidig wachtwoord",
+    "new_password": "Nieuw wachtwoord",
+    "new_password_repeat": "Herhaal het nieuwe wachtwoord",
+    "actie": "Actie",
+    "vanaf": "Vanaf",
+    "tot": "Tot en met",
+    "new_name": "Nieuwe naam",
+    "merge_into": "Samenvoegen met",
     **PROMPT_HEADINGS,
 }
 
@@ -49,6 +61,38 @@ SPECIFIC = {
     ("dominant_role", "not_among"): "De belangrijkste rol moet een van de gekozen rollen zijn.",
     ("subthemes", "not_among"): "Kies alleen subthema’s van de gekozen leergroepen.",
     ("year_end", "before_start"): "Het eindjaar ligt vóór het beginjaar.",
+    ("current_password", "wrong_password"): "Het huidige wachtwoord klopt niet.",
+    ("new_password_repeat", "mismatch"): (
+        "U typte twee verschillende nieuwe wachtwoorden. Typ hetzelfde wachtwoord twee keer."
+    ),
+    ("site_role", "last_admin"): (
+        "Dit is de laatste actieve beheerder. Maak eerst iemand anders beheerder."
+    ),
+    ("active", "last_admin"): (
+        "Dit is de laatste actieve beheerder. Maak eerst iemand anders beheerder."
+    ),
+    ("vanaf", "invalid_date"): (
+        "Vul bij ‘Vanaf’ een datum in als jaar-maand-dag, bijvoorbeeld 2026-11-01."
+    ),
+    ("tot", "invalid_date"): (
+        "Vul bij ‘Tot en met’ een datum in als jaar-maand-dag, bijvoorbeeld 2026-11-30."
+    ),
+    ("tot", "before_start"): "De einddatum ligt vóór de begindatum.",
+    ("new_name", "required"): "Vul een nieuwe naam in.",
+    ("new_name", "unchanged"): "De nieuwe naam is gelijk aan de huidige. Typ een andere naam.",
+    ("new_name", "in_use"): (
+        "Deze naam bestaat al in de lijst. Bedoelt u hetzelfde? Voeg ze dan samen."
+    ),
+    ("merge_into", "required"): "Kies waarmee u wilt samenvoegen.",
+    ("merge_into", "same"): "U kunt iets niet met zichzelf samenvoegen. Kies een ander.",
+    ("merge_into", "other_kind"): (
+        "U kunt alleen samenvoegen binnen dezelfde lijst. Kies een term uit deze lijst."
+    ),
+    ("merge_into", "other_group"): (
+        "U kunt alleen subthema’s van dezelfde leergroep samenvoegen. Kies een subthema van"
+        " deze leergroep."
+    ),
+    ("merge_into", "unknown"): "Kies waarmee u wilt samenvoegen uit de lijst.",
     ("confirm_new", "likely_duplicate"): (
         "Er is al een casus met een vergelijkbare titel: {titles}. Bekijk die eerst. Is uw"
         " casus toch nieuw? Vink dan ‘Mijn casus is nieuw’ aan en sla opnieuw op."
@@ -116,6 +160,75 @@ VISIBILITY_LABELS = {
 }
 
 KIND_LABELS = {"case": "Casus", "reflection": "Reflectie"}
+
+STATUS_LABELS = {
+    "draft": "Concept",
+    "submitted": "Ingediend, wacht op de redactie",
+    "sent_back": "Teruggestuurd door de redactie",
+    "published": "Gepubliceerd",
+    "archived": "Gearchiveerd",
+}
+
+# After saving a case or reflection, by the status the save left it in.
+SAVED_MESSAGES = {
+    "draft": "Uw {noun} is opgeslagen als concept. Alleen u en de redactie kunnen het lezen.",
+    "submitted": "Uw {noun} is opgeslagen en ingediend. De redactie bekijkt het zo snel"
+                 " mogelijk.",
+    "sent_back": "Uw {noun} is opgeslagen. Dien het opnieuw in als u klaar bent.",
+    "published": "Uw {noun} is opgeslagen.",
+    "archived": "Uw {noun} is opgeslagen. Het blijft gearchiveerd.",
+}
+
+# Why a revision exists (services.revisions.REASONS), as the history page says it.
+REVISION_REASONS = {
+    "created": "Eerste versie",
+    "edited": "Bewerkt",
+    "imported": "Ingelezen uit de inhoudsbestanden",
+    "restored": "Versie {detail} teruggezet",
+    "merged": "Casus ‘{detail}’ samengevoegd",
+}
+
+# services.merge.MergeRefused codes.
+MERGE_REFUSALS = {
+    "same_case": "U koos twee keer dezelfde casus. Kies twee verschillende.",
+    "already_merged": "Een van deze casussen is al samengevoegd met een andere.",
+}
+
+# services.workflow.WorkflowRefused codes.
+WORKFLOW_REFUSALS = {
+    "cannot_submitted": "Dit kan niet meer worden ingediend: het is al ingediend of gepubliceerd.",
+    "cannot_published": "Dit is al gepubliceerd.",
+    "cannot_sent_back": "Alleen ingediende of gepubliceerde stukken kunt u terugsturen.",
+    "cannot_archived": "Dit is al gearchiveerd.",
+    "comment_required": "Schrijf de auteur waarom u het terugstuurt.",
+    "comment_too_long": "Uw opmerking is te lang: gebruik hoogstens 2000 tekens.",
+}
+
+SITE_ROLE_LABELS = {"participant": "Deelnemer", "editor": "Redacteur", "admin": "Beheerder"}
+
+# Every code of services.audit.ACTIONS, as /beheer/logboek shows it.
+ACTION_LABELS = {
+    "sign_in": "Ingelogd",
+    "sign_in_failed": "Inloggen mislukt",
+    "sign_out": "Uitgelogd",
+    "password_changed": "Wachtwoord gewijzigd",
+    "user_created": "Account aangemaakt",
+    "user_changed": "Account gewijzigd",
+    "role_changed": "Rol gewijzigd",
+    "user_deactivated": "Account uitgezet",
+    "user_activated": "Account aangezet",
+    "membership_changed": "Leergroepen gewijzigd",
+    "submitted": "Ingediend",
+    "published": "Gepubliceerd",
+    "sent_back": "Teruggestuurd",
+    "archived": "Gearchiveerd",
+    "restored": "Hersteld",
+    "merged": "Samengevoegd",
+    "featured": "Uitgelicht",
+    "unfeatured": "Niet meer uitgelicht",
+    "term_renamed": "Term hernoemd",
+    "term_merged": "Termen samengevoegd",
+}
 
 
 def describe(field: str, error: FieldError) -> str:

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from app.services import browse, catalog
 from app.services.cases import newest_cases
+from app.services.featured import featured_cases
 
 bp = Blueprint("pages", __name__)
 
@@ -17,6 +18,7 @@ def home():
         roles=catalog.roles(),
         counts=catalog.role_counts(current_user),
         axes=catalog.quadrant_axes(),
+        featured=featured_cases(current_user),
         newest=newest_cases(current_user),
     )
 

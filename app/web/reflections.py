@@ -1,19 +1,24 @@
 """Reflection pages: one reflection, the list, and the form for a new one."""
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.services import catalog
 from app.services.cases import case_choices
+from app.services.permissions import can_edit
 from app.services.reflections import (
     ReflectionInput,
     case_shown_with,
     get_visible_reflection,
     list_reflections,
+    reflection_as_input,
     submit_reflection,
+    update_reflection,
 )
-from app.web.forms import options, page_number, submitted
+from app.web.forms import options, page_number, saved_message, submit_wanted, submitted
 
 bp = Blueprint("reflections", __name__, url_prefix="/reflecties")
 MAX_ID = 2**63 - 1  # larger numbers cannot be ids in the database: a plain 404
@@ -41,14 +46,37 @@ def _form_options() -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _render_form(form, errors, reflection=None):
+    return render_template("reflections/form.html", form=form, errors=errors,
+                           reflection=reflection, options=_form_options()), (
+        422 if errors else 200)
+
+
 @bp.route("/nieuw", methods=["GET", "POST"])
 @login_required
 def new():
     form, errors = ReflectionInput(case=request.args.get("casus", "")), {}
     if request.method == "POST":
-        form, errors, reflection = submitted(ReflectionInput, submit_reflection)
+        submit = partial(submit_reflection, submit=submit_wanted())
+        form, errors, reflection = submitted(ReflectionInput, submit)
         if reflection:
-            flash("Uw reflectie is opgeslagen.", "success")
+            flash(saved_message("reflectie", reflection), "success")
             return redirect(url_for("reflections.detail", reflection_id=reflection.id), code=303)
-    return render_template("reflections/new.html", form=form, errors=errors,
-                           options=_form_options()), (422 if errors else 200)
+    return _render_form(form, errors)
+
+
+@bp.route(f"/<int(max={MAX_ID}):reflection_id>/bewerken", methods=["GET", "POST"])
+@login_required
+def edit(reflection_id: int):
+    reflection = get_visible_reflection(current_user, reflection_id) or abort(404)
+    if not can_edit(current_user, reflection):
+        abort(404)
+    form, errors = reflection_as_input(reflection), {}
+    if request.method == "POST":
+        save = partial(update_reflection, reflection=reflection, submit=submit_wanted())
+        form, errors, saved = submitted(ReflectionInput,
+                                        lambda user, data: save(user, data=data))
+        if saved:
+            flash(saved_message("reflectie", saved), "success")
+            return redirect(url_for("reflections.detail", reflection_id=saved.id), code=303)
+    return _render_form(form, errors, reflection=reflection)

@@ -8,7 +8,14 @@ from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
 from app.services.reflections import PROMPT_HEADINGS
-from app.web.messages import FACET_LABELS, KIND_LABELS, VISIBILITY_LABELS
+from app.web.messages import (
+    FACET_LABELS,
+    FIELD_LABELS,
+    KIND_LABELS,
+    REVISION_REASONS,
+    STATUS_LABELS,
+    VISIBILITY_LABELS,
+)
 
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december")
@@ -76,4 +83,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_global(FACET_LABELS, "FACET_LABELS")
     app.add_template_global(VISIBILITY_LABELS, "VISIBILITY_LABELS")
     app.add_template_global(KIND_LABELS, "KIND_LABELS")
+    app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
+    app.add_template_global(REVISION_REASONS, "REVISION_REASONS")
     app.add_template_global(PROMPT_HEADINGS, "PROMPT_HEADINGS")
+    app.add_template_global(FIELD_LABELS, "FIELD_LABELS")

@@ -1,0 +1,76 @@
+"""The editors' desk (/redactie) and the author's own overview (/mijn-bijdragen)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, ItemMixin, Reflection, Status, Visibility
+from app.services.permissions import is_editor, signed_in, visible_condition
+from app.services.search import possible_duplicates
+
+MODELS = (Case, Reflection)
+RECENT = 15
+INCOMPLETE = 30
+DUPLICATE_SCAN = 100  # the newest cases checked for look-alikes; older pairs were seen
+_EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class Desk:
+    queue: list[ItemMixin]            # submitted, waiting longest first
+    recent: list[ItemMixin]           # last changed first
+    incomplete: list[ItemMixin]       # no roles or no summary
+    duplicates: list[tuple[Case, str, str]]
+
+
+def _readable(user, model):
+    """Items the editor may curate: what they can read, never a private item (not even
+    their own: nobody reviews those)."""
+    return select(model).where(visible_condition(user, model),
+                               model.visibility != Visibility.PRIVATE)
+
+
+def _queue(user) -> list[ItemMixin]:
+    items = [item for model in MODELS for item in db.session.scalars(
+        _readable(user, model).where(model.status == Status.SUBMITTED))]
+    return sorted(items, key=lambda item: item.submitted_at or item.created_at or _EPOCH)
+
+
+def _recent(user) -> list[ItemMixin]:
+    items = [item for model in MODELS for item in db.session.scalars(
+        _readable(user, model).order_by(model.updated_at.desc()).limit(RECENT))]
+    return sorted(items, key=lambda item: item.updated_at, reverse=True)[:RECENT]
+
+
+def _incomplete(user) -> list[ItemMixin]:
+    cases = db.session.scalars(
+        _readable(user, Case).where(Case.status != Status.ARCHIVED,
+                                    ~Case.roles.any() | (Case.summary == ""))
+        .order_by(Case.updated_at.desc()).limit(INCOMPLETE))
+    reflections = db.session.scalars(
+        _readable(user, Reflection).where(Reflection.status != Status.ARCHIVED,
+                                          ~Reflection.roles_acted.any())
+        .order_by(Reflection.updated_at.desc()).limit(INCOMPLETE))
+    return [*cases, *reflections]
+
+
+def editors_desk(user) -> Desk:
+    if not is_editor(user):
+        raise PermissionError("the desk is for editors")
+    newest = list(db.session.scalars(
+        _readable(user, Case).where(Case.status != Status.ARCHIVED)
+        .order_by(Case.created_at.desc()).limit(DUPLICATE_SCAN)))
+    return Desk(_queue(user), _recent(user), _incomplete(user),
+                possible_duplicates(user, newest))
+
+
+def own_items(user) -> list[ItemMixin]:
+    """Everything `user` wrote, whatever its status, last changed first."""
+    if not signed_in(user):
+        return []
+    items = [item for model in MODELS for item in db.session.scalars(
+        select(model).where(model.owner_id == user.id))]
+    return sorted(items, key=lambda item: item.updated_at, reverse=True)

@@ -1,0 +1,73 @@
+"""An item's history: comparing two revisions word by word, and restoring one.
+
+A restore submits the old revision's form values again through the ordinary edit path,
+so today's rules check them, the status rules of workflow.py apply, and the restore is
+itself a new revision: nothing in the history is ever rewritten.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.diffing import Segment, has_changes, word_diff
+from app.extensions import db
+from app.models import Case, ItemMixin, Revision
+from app.services import audit, revisions
+from app.services.cases import CaseInput, update_case
+from app.services.permissions import can_edit
+from app.services.reflections import ReflectionInput, update_reflection
+from app.services.validation import ValidationFailed
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    field: str
+    segments: list[Segment]
+
+
+def _as_text(value) -> str:
+    """Lists (roles, groups, …) compare as one line of comma-separated values."""
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def compare(older: Revision, newer: Revision) -> list[FieldChange]:
+    """The fields that differ, each as word-level segments, in the form's field order."""
+    names = list(dict.fromkeys([*newer.fields, *older.fields]))
+    changes = []
+    for name in names:
+        segments = word_diff(_as_text(older.fields.get(name)), _as_text(newer.fields.get(name)))
+        if has_changes(segments):
+            changes.append(FieldChange(name, segments))
+    return changes
+
+
+def can_see_history(user, item: ItemMixin) -> bool:
+    """Earlier versions may hold what the author took out on purpose (a name, a remark),
+    or date from when fewer people could read the item: only those who may edit it
+    see them."""
+    return can_edit(user, item)
+
+
+def _as_input(item: ItemMixin, fields: dict) -> CaseInput | ReflectionInput:
+    """A stored snapshot as form input; fields added since keep their defaults."""
+    input_class = CaseInput if isinstance(item, Case) else ReflectionInput
+    known = set(input_class.__dataclass_fields__)
+    return input_class(**{name: value for name, value in fields.items() if name in known})
+
+
+def restore(user, item: ItemMixin, number: int) -> None:
+    """Make revision `number` the current text again (ValidationFailed when today's rules
+    refuse it, e.g. a learning group that no longer exists)."""
+    if not can_edit(user, item):
+        raise PermissionError("only the author and editors restore a revision")
+    old = revisions.revision(item, number)
+    if old is None:
+        raise LookupError(f"no revision {number}")
+    audit.record(user, "restored", item, f"versie {number}")  # committed by the update
+    update = update_case if isinstance(item, Case) else update_reflection
+    try:
+        update(user, item, _as_input(item, old.fields), reason="restored", detail=str(number))
+    except ValidationFailed:
+        db.session.rollback()  # the audit entry above must not outlive the failed restore
+        raise

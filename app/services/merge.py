@@ -1,0 +1,61 @@
+"""Merging two cases that tell the same dossier.
+
+The absorbed case is not deleted: it is archived and points at the survivor, so that its
+address keeps working (a permanent redirect) and its history stays readable. Its
+reflections move to the survivor; the survivor's history records the merge.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Case, Status
+from app.services import audit
+from app.services.cases import case_snapshot
+from app.services.permissions import can_review, can_view
+from app.services.revisions import record_revision
+
+
+class MergeRefused(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _check(user, absorbed: Case, survivor: Case) -> None:
+    for case in (absorbed, survivor):
+        if not (can_view(user, case) and can_review(user, case)):
+            raise PermissionError("only editors merge cases they can read")
+    if absorbed.id == survivor.id:
+        raise MergeRefused("same_case")
+    if absorbed.merged_into_id is not None or survivor.merged_into_id is not None:
+        raise MergeRefused("already_merged")
+
+
+def merge_cases(user, absorbed: Case, survivor: Case) -> None:
+    _check(user, absorbed, survivor)
+    for reflection in list(absorbed.reflections):
+        reflection.case = survivor
+    absorbed.merged_into_id = survivor.id
+    absorbed.status = Status.ARCHIVED
+    absorbed.featured_at = None
+    record_revision(survivor, case_snapshot(survivor), user, "merged", absorbed.slug)
+    audit.record(user, "merged", survivor, f"{absorbed.slug} → {survivor.slug}")
+    db.session.commit()
+
+
+def redirect_target(user, slug: str) -> Case | None:
+    """Where an absorbed case's address leads, if the reader may see the survivor.
+
+    Follows a chain (A merged into B, B later into C) to its end, at most a few steps.
+    """
+    case = db.session.scalar(select(Case).where(Case.slug == slug))
+    for _step in range(10):
+        if case is None or case.merged_into_id is None:
+            break
+        case = db.session.get(Case, case.merged_into_id)
+    else:
+        return None
+    if case is None or case.slug == slug or not can_view(user, case):
+        return None
+    return case

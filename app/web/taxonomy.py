@@ -1,0 +1,111 @@
+"""The editors' pages for the vocabularies: see what is used how often, rename, merge.
+
+Everything here is for editors; anyone else gets the same 404 as for a page that does not
+exist, so the pages do not even show that they are there.
+"""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from app.services import taxonomy
+from app.services.permissions import is_editor
+from app.services.validation import ValidationFailed
+from app.web.forms import error_messages
+
+bp = Blueprint("taxonomy", __name__, url_prefix="/redactie/taxonomie")
+
+# Address segment -> vocabulary, in the order the overview lists them.
+VOCABULARIES = {
+    "beleidsterreinen": taxonomy.TermKind.POLICY_DOMAIN.value,
+    "belanghebbenden": taxonomy.TermKind.STAKEHOLDER_TYPE.value,
+    "organisaties": taxonomy.ORGANISATIONS,
+    "subthemas": taxonomy.SUBTHEMES,
+    "fasen": taxonomy.TermKind.PHASE.value,
+    "schalen": taxonomy.TermKind.SCALE.value,
+    "contexten": taxonomy.TermKind.REFLECTION_CONTEXT.value,
+}
+# Address segment -> (heading, what one entry is called, what the list is for).
+WORDS = {
+    "beleidsterreinen": ("Beleidsterreinen", "beleidsterrein",
+                         "Het beleidsterrein van een casus, zoals water of mobiliteit."),
+    "belanghebbenden": ("Soorten belanghebbenden", "soort belanghebbende",
+                        "Met wie de casus te maken had, genoemd naar soort, niet naar naam."),
+    "organisaties": ("Organisaties", "organisatie",
+                     "De organisatie of directie die auteurs bij een casus invulden. Dezelfde"
+                     " organisatie in andere woorden kunt u hier samenvoegen."),
+    "subthemas": ("Subthema’s van leergroepen", "subthema",
+                  "De onderdelen van een leergroep, zoals Watercoalitie bij Leergroep Water."),
+    "fasen": ("Fasen", "fase", "In welke fase het dossier was."),
+    "schalen": ("Schalen", "schaal", "Op welke schaal de casus speelde."),
+    "contexten": ("Waar reflecties speelden", "context",
+                  "Bijvoorbeeld een dag van het werkatelier of een bijeenkomst van de"
+                  " leergroep."),
+}
+
+
+@bp.before_request
+def _editors_only():
+    if not is_editor(current_user):
+        abort(404)
+
+
+def _vocabulary(segment: str) -> str:
+    return VOCABULARIES.get(segment) or abort(404)
+
+
+def _entry(segment: str, key: str | None):
+    return taxonomy.find_entry(current_user, _vocabulary(segment), key or "") or abort(404)
+
+
+@bp.get("/")
+def index():
+    counts = taxonomy.overview(current_user)
+    return render_template("taxonomy/index.html", words=WORDS,
+                           counts={segment: counts[vocabulary]
+                                   for segment, vocabulary in VOCABULARIES.items()})
+
+
+@bp.get("/<segment>/")
+def listing(segment: str):
+    entries = taxonomy.entries(current_user, _vocabulary(segment))
+    return render_template("taxonomy/list.html", segment=segment, words=WORDS[segment],
+                           entries=entries)
+
+
+def _entry_page(segment: str, entry, errors: dict | None = None, typed: dict | None = None):
+    return render_template(
+        "taxonomy/entry.html", segment=segment, words=WORDS[segment], entry=entry,
+        targets=taxonomy.merge_targets(current_user, entry), errors=errors or {},
+        typed=typed or {},
+    ), (422 if errors else 200)
+
+
+@bp.get("/<segment>/wijzigen")
+def edit(segment: str):
+    return _entry_page(segment, _entry(segment, request.args.get("item")))
+
+
+@bp.post("/<segment>/hernoemen")
+def rename(segment: str):
+    entry = _entry(segment, request.form.get("item"))
+    try:
+        renamed = taxonomy.rename(current_user, entry.vocabulary, entry.key,
+                                  request.form.get("new_name"))
+    except ValidationFailed as failure:
+        return _entry_page(segment, entry, error_messages(failure), request.form)
+    flash(f"‘{entry.name}’ heet nu ‘{renamed.name}’.", "success")
+    return redirect(url_for("taxonomy.listing", segment=segment), code=303)
+
+
+@bp.post("/<segment>/samenvoegen")
+def merge(segment: str):
+    entry = _entry(segment, request.form.get("item"))
+    try:
+        kept = taxonomy.merge(current_user, entry.vocabulary, entry.key,
+                              request.form.get("merge_into"))
+    except ValidationFailed as failure:
+        return _entry_page(segment, entry, error_messages(failure), request.form)
+    flash(f"‘{entry.name}’ is samengevoegd met ‘{kept.name}’. Alles wat bij ‘{entry.name}’"
+          f" hoorde, hoort nu bij ‘{kept.name}’.", "success")
+    return redirect(url_for("taxonomy.listing", segment=segment), code=303)

@@ -1,0 +1,128 @@
+"""The editors' desk: the queue, recent changes, incomplete items, possible duplicates."""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import AuditEntry, Case, LearningGroup, Reflection, User
+from app.services import merge
+from tests.conftest import Browser, sync_index
+
+
+def _section(html: str, heading_id: str) -> str:
+    start = html.index(f'id="{heading_id}"')
+    end = html.find("<section", start)
+    return html[start:end if end != -1 else len(html)]
+
+
+def _editor(app) -> Browser:
+    browser = Browser(app.test_client())
+    browser.sign_in("redactie@example.nl")
+    return browser
+
+
+def test_only_editors_reach_the_desk(app, users, member):
+    assert member.get("/redactie").status_code == 404
+    assert app.test_client().get("/redactie").status_code == 302
+    assert _editor(app).get("/redactie").status_code == 200
+
+
+def test_items_without_roles_or_summary_are_listed(app, users):
+    with app.app_context():
+        owner = db.session.get(User, users["member"])
+        db.session.add(Case(slug="zonder-rollen", title="Casus zonder rollen", summary="Kort.",
+                            owner=owner, status="draft", visibility="internal"))
+        db.session.add(Case(slug="zonder-samenvatting", title="Casus zonder samenvatting",
+                            summary="", owner=owner, status="published", visibility="public"))
+        db.session.add(Case(slug="prive-zonder-rollen", title="Privé zonder rollen",
+                            summary="", owner=owner, status="draft", visibility="private"))
+        db.session.commit()
+    incomplete = _section(_editor(app).get("/redactie").get_data(as_text=True),
+                          "incomplete-heading")
+    assert "Casus zonder rollen" in incomplete and "Casus zonder samenvatting" in incomplete
+    assert "Privé zonder rollen" not in incomplete
+    assert "Geluidsmaatregelen HSL-Zuid" not in incomplete
+
+
+def test_cases_with_nearly_the_same_title_are_paired_once(app, users):
+    with app.app_context():
+        water = db.session.scalar(select(LearningGroup).where(LearningGroup.slug == "water"))
+        db.session.add(Case(slug="hsl-zuid-dubbel", title="Geluidsmaatregelen HSL-Zuid",
+                            summary="Nog een keer.", status="submitted", visibility="group",
+                            groups=[water]))
+        db.session.commit()
+    sync_index(app)
+    duplicates = _section(_editor(app).get("/redactie").get_data(as_text=True),
+                          "duplicates-heading")
+    assert duplicates.count("/casussen/hsl-zuid-dubbel") == 1
+    assert "/casussen/geluidsmaatregelen-hsl-zuid" in duplicates
+
+
+def test_recent_changes_come_newest_first(app, users, member):
+    for title in ("Eerder gewijzigd", "Later gewijzigd"):
+        member.submit("/casussen/nieuw", {
+            "title": title, "summary": "Samenvatting.", "body": "Tekst.",
+            "roles": ["netwerkend"], "policy_domain": "water", "visibility": "internal"})
+    recent = _section(_editor(app).get("/redactie").get_data(as_text=True), "recent-heading")
+    assert recent.index("Later gewijzigd") < recent.index("Eerder gewijzigd")
+
+
+# -- merging duplicates ---------------------------------------------------------------------
+
+def _two_cases_with_a_reflection(app, users):
+    with app.app_context():
+        owner = db.session.get(User, users["member"])
+        old = Case(slug="peilbesluit-oud", title="Peilbesluit", summary="Eerste versie.",
+                   owner=owner, status="published", visibility="public")
+        new = Case(slug="peilbesluit-nieuw", title="Peilbesluit in de polder",
+                   summary="Tweede versie.", owner=owner, status="published",
+                   visibility="public")
+        db.session.add_all([old, new])
+        db.session.add(Reflection(title="Aan tafel over het peil", case=old, owner=owner,
+                                  status="published", visibility="public"))
+        db.session.commit()
+
+
+def test_merging_moves_reflections_and_the_old_address_redirects(app, users):
+    _two_cases_with_a_reflection(app, users)
+    editor = _editor(app)
+    page = editor.get("/redactie/samenvoegen?van=peilbesluit-oud&naar=/casussen/peilbesluit-nieuw")
+    assert 'value="peilbesluit-oud"' in page.get_data(as_text=True)
+    response = editor.submit(
+        "/redactie/samenvoegen?van=peilbesluit-oud&naar=peilbesluit-nieuw",
+        {"van": "peilbesluit-oud", "naar": "peilbesluit-nieuw", "blijft": "peilbesluit-nieuw"},
+        post_url="/redactie/samenvoegen")
+    assert response.status_code == 303
+    visitor = app.test_client().get("/casussen/peilbesluit-oud")
+    assert visitor.status_code == 301
+    assert visitor.headers["Location"].endswith("/casussen/peilbesluit-nieuw")
+    survivor = app.test_client().get("/casussen/peilbesluit-nieuw").get_data(as_text=True)
+    assert "Aan tafel over het peil" in survivor
+    with app.app_context():
+        absorbed = db.session.scalar(select(Case).where(Case.slug == "peilbesluit-oud"))
+        assert absorbed.status == "archived" and absorbed.reflections == []
+        assert db.session.scalar(select(AuditEntry.action).order_by(
+            AuditEntry.id.desc())) == "merged"
+    history = editor.get("/casussen/peilbesluit-nieuw/geschiedenis").get_data(as_text=True)
+    assert "Casus ‘peilbesluit-oud’ samengevoegd" in history
+    assert editor.get("/casussen/peilbesluit-oud/geschiedenis").status_code == 200
+
+
+def test_merging_is_refused_when_it_makes_no_sense_or_is_not_allowed(app, users, member):
+    _two_cases_with_a_reflection(app, users)
+    editor = _editor(app)
+    same = editor.submit("/redactie/samenvoegen", {
+        "van": "peilbesluit-oud", "naar": "peilbesluit-oud", "blijft": "peilbesluit-oud"})
+    assert same.status_code == 422 and "twee keer dezelfde" in same.get_data(as_text=True)
+    assert member.get("/redactie/samenvoegen").status_code == 404
+    assert app.test_client().get("/casussen/peilbesluit-oud").status_code == 200
+
+
+def test_an_old_address_does_not_lead_to_a_case_the_reader_may_not_see(app, users):
+    _two_cases_with_a_reflection(app, users)
+    with app.app_context():
+        editor = db.session.get(User, users["editor"])
+        cases = {c.slug: c for c in db.session.scalars(select(Case))}
+        cases["peilbesluit-nieuw"].visibility = "internal"
+        merge.merge_cases(editor, cases["peilbesluit-oud"], cases["peilbesluit-nieuw"])
+    assert app.test_client().get("/casussen/peilbesluit-oud").status_code == 404
