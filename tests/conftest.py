@@ -133,17 +133,25 @@ def browser(app):
     return Browser(app.test_client())
 
 
+def signed_in(app, email: str) -> Browser:
+    browser = Browser(app.test_client())
+    browser.sign_in(email)
+    return browser
+
+
 @pytest.fixture
 def member(app, users):
     """A browser signed in as a member of Leergroep Water."""
-    signed_in = Browser(app.test_client())
-    signed_in.sign_in("lid@example.nl")
-    return signed_in
+    return signed_in(app, "lid@example.nl")
 
 
 @pytest.fixture
 def outsider(app, users):
     """A browser signed in as a participant who is in no learning group."""
-    signed_in = Browser(app.test_client())
-    signed_in.sign_in("buiten@example.nl")
-    return signed_in
+    return signed_in(app, "buiten@example.nl")
+
+
+@pytest.fixture
+def editor(app, users):
+    """A browser signed in as an editor (in no learning group)."""
+    return signed_in(app, "redactie@example.nl")

@@ -29,12 +29,6 @@ def admin(app, admin_id):
     return signed_in
 
 
-@pytest.fixture
-def editor(app, users):
-    signed_in = Browser(app.test_client())
-    signed_in.sign_in("redactie@example.nl")
-    return signed_in
-
 
 def get_user(app, email) -> User:
     with app.app_context():

@@ -6,7 +6,9 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEntry, Case, LearningGroup, Reflection, User
 from app.services import merge
-from tests.conftest import Browser, sync_index
+from tests.conftest import signed_in, sync_index
+
+EDITOR = "redactie@example.nl"
 
 
 def _section(html: str, heading_id: str) -> str:
@@ -15,16 +17,14 @@ def _section(html: str, heading_id: str) -> str:
     return html[start:end if end != -1 else len(html)]
 
 
-def _editor(app) -> Browser:
-    browser = Browser(app.test_client())
-    browser.sign_in("redactie@example.nl")
-    return browser
+def _desk_section(app, heading_id: str) -> str:
+    return _section(signed_in(app, EDITOR).get("/redactie").get_data(as_text=True), heading_id)
 
 
 def test_only_editors_reach_the_desk(app, users, member):
     assert member.get("/redactie").status_code == 404
     assert app.test_client().get("/redactie").status_code == 302
-    assert _editor(app).get("/redactie").status_code == 200
+    assert signed_in(app, EDITOR).get("/redactie").status_code == 200
 
 
 def test_items_without_roles_or_summary_are_listed(app, users):
@@ -37,8 +37,7 @@ def test_items_without_roles_or_summary_are_listed(app, users):
         db.session.add(Case(slug="prive-zonder-rollen", title="Privé zonder rollen",
                             summary="", owner=owner, status="draft", visibility="private"))
         db.session.commit()
-    incomplete = _section(_editor(app).get("/redactie").get_data(as_text=True),
-                          "incomplete-heading")
+    incomplete = _desk_section(app, "incomplete-heading")
     assert "Casus zonder rollen" in incomplete and "Casus zonder samenvatting" in incomplete
     assert "Privé zonder rollen" not in incomplete
     assert "Geluidsmaatregelen HSL-Zuid" not in incomplete
@@ -52,8 +51,7 @@ def test_cases_with_nearly_the_same_title_are_paired_once(app, users):
                             groups=[water]))
         db.session.commit()
     sync_index(app)
-    duplicates = _section(_editor(app).get("/redactie").get_data(as_text=True),
-                          "duplicates-heading")
+    duplicates = _desk_section(app, "duplicates-heading")
     assert duplicates.count("/casussen/hsl-zuid-dubbel") == 1
     assert "/casussen/geluidsmaatregelen-hsl-zuid" in duplicates
 
@@ -63,7 +61,7 @@ def test_recent_changes_come_newest_first(app, users, member):
         member.submit("/casussen/nieuw", {
             "title": title, "summary": "Samenvatting.", "body": "Tekst.",
             "roles": ["netwerkend"], "policy_domain": "water", "visibility": "internal"})
-    recent = _section(_editor(app).get("/redactie").get_data(as_text=True), "recent-heading")
+    recent = _desk_section(app, "recent-heading")
     assert recent.index("Later gewijzigd") < recent.index("Eerder gewijzigd")
 
 
@@ -85,7 +83,7 @@ def _two_cases_with_a_reflection(app, users):
 
 def test_merging_moves_reflections_and_the_old_address_redirects(app, users):
     _two_cases_with_a_reflection(app, users)
-    editor = _editor(app)
+    editor = signed_in(app, EDITOR)
     page = editor.get("/redactie/samenvoegen?van=peilbesluit-oud&naar=/casussen/peilbesluit-nieuw")
     assert 'value="peilbesluit-oud"' in page.get_data(as_text=True)
     response = editor.submit(
@@ -110,7 +108,7 @@ def test_merging_moves_reflections_and_the_old_address_redirects(app, users):
 
 def test_merging_is_refused_when_it_makes_no_sense_or_is_not_allowed(app, users, member):
     _two_cases_with_a_reflection(app, users)
-    editor = _editor(app)
+    editor = signed_in(app, EDITOR)
     same = editor.submit("/redactie/samenvoegen", {
         "van": "peilbesluit-oud", "naar": "peilbesluit-oud", "blijft": "peilbesluit-oud"})
     assert same.status_code == 422 and "twee keer dezelfde" in same.get_data(as_text=True)

@@ -6,19 +6,12 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import AuditEntry, Case, User
 from app.services import featured
-from tests.conftest import Browser
 
 HSL = "geluidsmaatregelen-hsl-zuid"          # public
 DIKE = "interne-dijkcasus"                   # internal
 GROUP = "groepscasus-water"                  # members of Leergroep Water
 RAIN = "waterschappen-en-regenwater"         # public
 
-
-@pytest.fixture
-def editor(app, users):
-    browser = Browser(app.test_client())
-    browser.sign_in("redactie@example.nl")
-    return browser
 
 
 def press(browser, slug: str, action: str = "uitlichten", token_page: str | None = None):

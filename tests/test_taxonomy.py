@@ -19,19 +19,13 @@ from app.models import (
 )
 from app.services import catalog, taxonomy
 from app.services.content_import import import_content
-from tests.conftest import FIXTURE_CONTENT, Browser, sync_index
+from tests.conftest import FIXTURE_CONTENT, sync_index
 
 LIST = "/redactie/taxonomie/{}/"
 EDIT = "/redactie/taxonomie/{}/wijzigen?item={}"
 RENAME = "/redactie/taxonomie/{}/hernoemen"
 MERGE = "/redactie/taxonomie/{}/samenvoegen"
 
-
-@pytest.fixture
-def editor(app, users):
-    browser = Browser(app.test_client())
-    browser.sign_in("redactie@example.nl")
-    return browser
 
 
 def term_id(app, kind: str, slug: str) -> str:

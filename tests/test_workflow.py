@@ -9,18 +9,12 @@ from app.models import AuditEntry, Case, Reflection, User
 from app.services import workflow
 from app.services.cases import CaseInput, case_as_input, submit_case, update_case
 from app.services.validation import ValidationFailed
-from tests.conftest import Browser, sync_index
+from tests.conftest import sync_index
 
 CASE = {"title": "Peilbesluit in de polder", "summary": "Boeren en natuur willen elk een ander"
         " waterpeil.", "body": "Het waterschap zocht een peil dat iedereen kon dragen.",
         "roles": ["netwerkend"], "policy_domain": "water", "visibility": "public"}
 
-
-@pytest.fixture
-def editor(app, users):
-    signed_in = Browser(app.test_client())
-    signed_in.sign_in("redactie@example.nl")
-    return signed_in
 
 
 WORKFLOW_ACTIONS = {"submitted", "published", "sent_back", "archived", "restored"}

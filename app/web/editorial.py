@@ -13,56 +13,39 @@ from app.services.permissions import can_edit, can_review, is_author, is_editor
 from app.services.reflections import get_visible_reflection
 from app.services.validation import ValidationFailed
 from app.web.forms import error_messages
-from app.web.messages import MERGE_REFUSALS, WORKFLOW_REFUSALS
+from app.web.messages import MERGE_REFUSALS, STEP_DONE, WORKFLOW_REFUSALS
 from app.web.reflections import MAX_ID
 
 bp = Blueprint("editorial", __name__)
 
-STEP_DONE = {
-    "indienen": "Ingediend. De redactie bekijkt het zo snel mogelijk.",
-    "publiceren": "Gepubliceerd.",
-    "terugsturen": "Teruggestuurd naar de auteur, met uw opmerking.",
-    "archiveren": "Gearchiveerd. Het staat niet meer in lijsten en zoekresultaten.",
-}
 REFLECTION = f"/reflecties/<int(max={MAX_ID}):reflection_id>"
+_KIND_BLUEPRINT = {"case": "cases", "reflection": "reflections"}
 
 
-def _case(slug: str) -> Case:
-    return get_visible_case(current_user, slug) or abort(404)
+def _item(slug: str | None = None, reflection_id: int | None = None) -> ItemMixin:
+    """The case or reflection named by the address, if the reader may see it."""
+    item = (get_visible_case(current_user, slug) if slug is not None
+            else get_visible_reflection(current_user, reflection_id))
+    return item or abort(404)
 
 
-def _reflection(reflection_id: int):
-    return get_visible_reflection(current_user, reflection_id) or abort(404)
+def _address(item: ItemMixin) -> dict:
+    if isinstance(item, Case):
+        return {"slug": item.slug}
+    return {"reflection_id": item.id}
 
 
 def item_page(item: ItemMixin) -> str:
-    if isinstance(item, Case):
-        return url_for("cases.detail", slug=item.slug)
-    return url_for("reflections.detail", reflection_id=item.id)
-
-
-def history_page(item: ItemMixin, **args) -> str:
-    if isinstance(item, Case):
-        return url_for("editorial.case_history", slug=item.slug, **args)
-    return url_for("editorial.reflection_history", reflection_id=item.id, **args)
-
-
-def restore_url(item: ItemMixin, number: int) -> str:
-    if isinstance(item, Case):
-        return url_for("editorial.case_restore", slug=item.slug, number=number)
-    return url_for("editorial.reflection_restore", reflection_id=item.id, number=number)
-
-
-def status_url(item: ItemMixin) -> str:
-    if isinstance(item, Case):
-        return url_for("editorial.case_status", slug=item.slug)
-    return url_for("editorial.reflection_status", reflection_id=item.id)
+    return url_for(f"{_KIND_BLUEPRINT[item.search_kind]}.detail", **_address(item))
 
 
 def edit_url(item: ItemMixin) -> str:
-    if isinstance(item, Case):
-        return url_for("cases.edit", slug=item.slug)
-    return url_for("reflections.edit", reflection_id=item.id)
+    return url_for(f"{_KIND_BLUEPRINT[item.search_kind]}.edit", **_address(item))
+
+
+def editorial_url(item: ItemMixin, page: str, **args) -> str:
+    """The address of one of the item's pages below (`status`, `history`, `restore`)."""
+    return url_for(f"editorial.{item.search_kind}_{page}", **_address(item), **args)
 
 
 def _change_status(item: ItemMixin):
@@ -81,18 +64,6 @@ def _change_status(item: ItemMixin):
     else:
         flash(STEP_DONE[step], "success")
     return redirect(item_page(item), code=303)
-
-
-@bp.post("/casussen/<slug>/status")
-@login_required
-def case_status(slug: str):
-    return _change_status(_case(slug))
-
-
-@bp.post(f"{REFLECTION}/status")
-@login_required
-def reflection_status(reflection_id: int):
-    return _change_status(_reflection(reflection_id))
 
 
 def _chosen_pair(entries) -> tuple[int | None, int | None]:
@@ -125,33 +96,33 @@ def _restore(item: ItemMixin, number: int):
     except ValidationFailed as failure:
         problems = "; ".join(error_messages(failure).values())
         flash(f"Versie {number} kan niet worden teruggezet: {problems}", "error")
-        return redirect(history_page(item), code=303)
+        return redirect(editorial_url(item, "history"), code=303)
     flash(f"Versie {number} is teruggezet. Dat is een nieuwe versie geworden.", "success")
     return redirect(item_page(item), code=303)
 
 
-@bp.get("/casussen/<slug>/geschiedenis")
-@login_required
-def case_history(slug: str):
-    return _history(_case(slug))
+ITEM_ADDRESSES = {"case": "/casussen/<slug>", "reflection": REFLECTION}
+# The same pages for both kinds, at each kind's own address: endpoint suffix ->
+# (path below the item, methods, what the page does with the item).
+ITEM_PAGES = {
+    "status": ("status", ["POST"], _change_status),
+    "history": ("geschiedenis", ["GET"], _history),
+    "restore": ("geschiedenis/<int:number>/herstellen", ["POST"], _restore),
+}
 
 
-@bp.get(f"{REFLECTION}/geschiedenis")
-@login_required
-def reflection_history(reflection_id: int):
-    return _history(_reflection(reflection_id))
+def _item_view(show):
+    @login_required
+    def view(number: int | None = None, **address):
+        item = _item(**address)
+        return show(item) if number is None else show(item, number)
+    return view
 
 
-@bp.post("/casussen/<slug>/geschiedenis/<int:number>/herstellen")
-@login_required
-def case_restore(slug: str, number: int):
-    return _restore(_case(slug), number)
-
-
-@bp.post(f"{REFLECTION}/geschiedenis/<int:number>/herstellen")
-@login_required
-def reflection_restore(reflection_id: int, number: int):
-    return _restore(_reflection(reflection_id), number)
+for _kind, _prefix in ITEM_ADDRESSES.items():
+    for _page, (_path, _methods, _show) in ITEM_PAGES.items():
+        bp.add_url_rule(f"{_prefix}/{_path}", f"{_kind}_{_page}", _item_view(_show),
+                        methods=_methods)
 
 
 @bp.get("/redactie")
@@ -182,9 +153,9 @@ def merge_page():
     if request.method == "POST":
         keep = request.form.get("blijft")
         if first is None or second is None:
-            error = "Kies twee casussen die u kunt lezen."
+            error = MERGE_REFUSALS["pick_two"]
         elif keep not in (first.slug, second.slug):
-            error = "Kies welke casus blijft."
+            error = MERGE_REFUSALS["pick_survivor"]
         else:
             survivor, absorbed = (first, second) if keep == first.slug else (second, first)
             try:
@@ -212,5 +183,4 @@ def workflow_context() -> dict:
     """Names the item pages use to offer the steps the reader may take."""
     return {"can_edit": can_edit, "can_review": can_review, "is_author": is_author,
             "is_editor": is_editor,
-            "edit_url": edit_url, "history_page": history_page, "status_url": status_url,
-            "item_page": item_page, "restore_url": restore_url}
+            "edit_url": edit_url, "editorial_url": editorial_url, "item_page": item_page}

@@ -188,8 +188,18 @@ REVISION_REASONS = {
     "merged": "Casus ‘{detail}’ samengevoegd",
 }
 
-# services.merge.MergeRefused codes.
+# After an editorial step on /…/status, by the step's form value.
+STEP_DONE = {
+    "indienen": "Ingediend. De redactie bekijkt het zo snel mogelijk.",
+    "publiceren": "Gepubliceerd.",
+    "terugsturen": "Teruggestuurd naar de auteur, met uw opmerking.",
+    "archiveren": "Gearchiveerd. Het staat niet meer in lijsten en zoekresultaten.",
+}
+
+# services.merge.MergeRefused codes, and the merge form's own checks.
 MERGE_REFUSALS = {
+    "pick_two": "Kies twee casussen die u kunt lezen.",
+    "pick_survivor": "Kies welke casus blijft.",
     "same_case": "U koos twee keer dezelfde casus. Kies twee verschillende.",
     "already_merged": "Een van deze casussen is al samengevoegd met een andere.",
 }
