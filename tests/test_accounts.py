@@ -216,9 +216,9 @@ def test_list_users_filters_by_role_and_searches_name_and_address(ctx, users):
 
 def test_a_deactivated_account_loses_its_session(ctx, users):
     member = db.session.get(User, users["member"])
-    assert load_user(str(member.id)) is member
+    assert load_user(member.get_id()) is member
     user_service.deactivate(None, member, actor_email="cli")
-    assert load_user(str(member.id)) is None
+    assert load_user(member.get_id()) is None
 
 
 def test_sign_ins_are_logged_and_failures_are_committed(app, users):

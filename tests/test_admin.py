@@ -10,7 +10,7 @@ from app.models import AuditEntry, User
 from app.services import audit
 from app.services.accounts import create_user
 from app.web.messages import ACTION_LABELS
-from tests.conftest import PASSWORD, Browser, csrf_token
+from tests.conftest import PASSWORD, Browser, csrf_token, signed_in
 
 ADMIN_EMAIL = "beheer@example.nl"
 
@@ -24,10 +24,7 @@ def admin_id(app, users):
 @pytest.fixture
 def admin(app, admin_id):
     """A browser signed in as the site's only admin."""
-    signed_in = Browser(app.test_client())
-    signed_in.sign_in(ADMIN_EMAIL)
-    return signed_in
-
+    return signed_in(app, ADMIN_EMAIL)
 
 
 def get_user(app, email) -> User:

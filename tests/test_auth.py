@@ -13,7 +13,7 @@ from app.models import AuditEntry, User
 from app.services.accounts import authenticate, create_user
 from app.services.validation import ValidationFailed
 from app.web.forms import safe_next
-from tests.conftest import PASSWORD, Browser, close_app, csrf_token, make_app
+from tests.conftest import PASSWORD, Browser, close_app, csrf_token, make_app, signed_in
 
 
 def test_signing_in_greets_the_user_and_shows_sign_out(browser, users):
@@ -303,3 +303,25 @@ def test_changing_your_password(app, users, member):
         [entry] = db.session.scalars(
             select(AuditEntry).where(AuditEntry.action == "password_changed")).all()
         assert entry.actor_id == users["member"]
+
+
+def test_changing_your_password_ends_your_other_sessions(app, users, member):
+    elsewhere = signed_in(app, "lid@example.nl")   # e.g. a computer left signed in
+    assert elsewhere.get("/mijn-bijdragen").status_code == 200
+    member.submit("/account/wachtwoord", {
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
+        "new_password_repeat": NEW_PASSWORD})
+    assert member.get("/mijn-bijdragen").status_code == 200      # this one goes on
+    assert elsewhere.get("/mijn-bijdragen").status_code == 302   # back to the sign-in page
+
+
+def test_guessing_the_current_password_is_limited_like_signing_in(app, users, member):
+    app.config["SIGN_IN_RATE_LIMIT"] = "2 per minute"
+    wrong = {"current_password": "niet het wachtwoord", "new_password": NEW_PASSWORD,
+             "new_password_repeat": NEW_PASSWORD}
+    too_short = {"current_password": PASSWORD, "new_password": "kort",
+                 "new_password_repeat": "kort"}
+    assert member.submit("/account/wachtwoord", too_short).status_code == 422  # not a guess
+    assert member.submit("/account/wachtwoord", wrong).status_code == 422
+    assert member.submit("/account/wachtwoord", wrong).status_code == 422
+    assert member.submit("/account/wachtwoord", wrong).status_code == 429

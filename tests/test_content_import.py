@@ -231,6 +231,9 @@ def test_author_and_visibility_come_from_the_file(empty, content):
     other = db.session.scalar(select(Case).where(Case.slug == "groepscasus-water"))
     assert (other.owner, other.visibility) == (None, "group")
     _replace(content / "cases/interne-dijkcasus.md", "author: Auteur@Example.nl\n", "")
+    with pytest.raises(ContentInvalid, match="a private item needs an author"):
+        import_content(content)  # nobody could read it
+    _replace(content / "cases/interne-dijkcasus.md", "visibility: private", "visibility: internal")
     import_content(content)
     assert case.owner is None  # the file is the truth: no author, no owner
 

@@ -1,11 +1,14 @@
 """The editors' desk: the queue, recent changes, incomplete items, possible duplicates."""
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Case, LearningGroup, Reflection, User
-from app.services import merge
+from app.models import AuditEntry, Case, LearningGroup, Reflection, Role, Term, User
+from app.services import merge, revisions, workflow
+from app.services.cases import case_as_input, update_case
+from app.services.validation import Refused
 from tests.conftest import signed_in, sync_index
 
 EDITOR = "redactie@example.nl"
@@ -70,11 +73,13 @@ def test_recent_changes_come_newest_first(app, users, member):
 def _two_cases_with_a_reflection(app, users):
     with app.app_context():
         owner = db.session.get(User, users["member"])
+        valid = {"body_md": "Tekst.", "roles": [db.session.get(Role, "netwerkend")],
+                 "policy_domain": db.session.scalar(select(Term).where(Term.slug == "water")),
+                 "owner": owner, "status": "published", "visibility": "public"}
         old = Case(slug="peilbesluit-oud", title="Peilbesluit", summary="Eerste versie.",
-                   owner=owner, status="published", visibility="public")
+                   **valid)
         new = Case(slug="peilbesluit-nieuw", title="Peilbesluit in de polder",
-                   summary="Tweede versie.", owner=owner, status="published",
-                   visibility="public")
+                   summary="Tweede versie.", **{**valid, "roles": list(valid["roles"])})
         db.session.add_all([old, new])
         db.session.add(Reflection(title="Aan tafel over het peil", case=old, owner=owner,
                                   status="published", visibility="public"))
@@ -102,7 +107,8 @@ def test_merging_moves_reflections_and_the_old_address_redirects(app, users):
         assert db.session.scalar(select(AuditEntry.action).order_by(
             AuditEntry.id.desc())) == "merged"
     history = editor.get("/casussen/peilbesluit-nieuw/geschiedenis").get_data(as_text=True)
-    assert "Casus ‘peilbesluit-oud’ samengevoegd" in history
+    assert "Een andere casus samengevoegd met deze" in history
+    assert 'href="/casussen/peilbesluit-oud/geschiedenis">Peilbesluit</a>' in history
     assert editor.get("/casussen/peilbesluit-oud/geschiedenis").status_code == 200
 
 
@@ -124,3 +130,44 @@ def test_an_old_address_does_not_lead_to_a_case_the_reader_may_not_see(app, user
         cases["peilbesluit-nieuw"].visibility = "internal"
         merge.merge_cases(editor, cases["peilbesluit-oud"], cases["peilbesluit-nieuw"])
     assert app.test_client().get("/casussen/peilbesluit-oud").status_code == 404
+
+
+def _merge_old_into_new(app, users) -> None:
+    _two_cases_with_a_reflection(app, users)
+    with app.app_context():
+        editor = db.session.get(User, users["editor"])
+        cases = {c.slug: c for c in db.session.scalars(select(Case))}
+        merge.merge_cases(editor, cases["peilbesluit-oud"], cases["peilbesluit-nieuw"])
+
+
+def test_a_merged_case_cannot_be_merged_again_nor_published_again(app, users):
+    _merge_old_into_new(app, users)
+    with app.app_context():
+        editor = db.session.get(User, users["editor"])
+        author = db.session.get(User, users["member"])
+        cases = {c.slug: c for c in db.session.scalars(select(Case))}
+        old, new = cases["peilbesluit-oud"], cases["peilbesluit-nieuw"]
+        with pytest.raises(Refused, match="already_merged"):
+            merge.merge_cases(editor, old, cases["geluidsmaatregelen-hsl-zuid"])
+        for step in (lambda: workflow.submit(author, old), lambda: workflow.publish(editor, old)):
+            with pytest.raises(Refused, match="merged"):
+                step()
+        assert old.status == "archived"
+        update_case(author, old, case_as_input(old), submit=True)  # an edit leaves it be
+        assert old.status == "archived" and new.status == "published"
+
+
+def test_moved_reflections_get_a_revision_naming_their_new_case(app, users):
+    _merge_old_into_new(app, users)
+    with app.app_context():
+        reflection = db.session.scalar(select(Reflection).where(
+            Reflection.title == "Aan tafel over het peil"))
+        latest = revisions.history(reflection)[0]
+        assert (latest.reason, latest.fields["case"]) == ("moved", "peilbesluit-nieuw")
+
+
+def test_the_desk_does_not_pair_a_case_with_one_already_merged_into_it(app, users):
+    _merge_old_into_new(app, users)
+    sync_index(app)
+    duplicates = _desk_section(app, "duplicates-heading")
+    assert "peilbesluit-oud" not in duplicates

@@ -13,7 +13,6 @@ GROUP = "groepscasus-water"                  # members of Leergroep Water
 RAIN = "waterschappen-en-regenwater"         # public
 
 
-
 def press(browser, slug: str, action: str = "uitlichten", token_page: str | None = None):
     """Press the button on the case page (or post with a token from `token_page`)."""
     return browser.submit(token_page or f"/casussen/{slug}", {},

@@ -7,7 +7,8 @@ from app.extensions import db
 from app.models import AuditEntry, Case, User
 from app.services import history, revisions
 from app.services.cases import CaseInput, submit_case, update_case
-from tests.conftest import publish
+from app.services.reflections import ReflectionInput, submit_reflection, update_reflection
+from tests.conftest import publish, signed_in
 
 CASE = {"title": "Peilbesluit in de polder", "summary": "Boeren en natuur willen elk een ander"
         " waterpeil.", "body": "De provincie besloot snel over het peil.",
@@ -108,6 +109,8 @@ def test_a_revision_todays_rules_refuse_is_not_restored_and_says_why(app, users,
     html = member.get(response.headers["Location"]).get_data(as_text=True)
     assert "Versie 1 kan niet worden teruggezet" in html
     assert _numbers(app) == [3, 2, 1]
+    with app.app_context():  # the audit entry of the failed restore went with it
+        assert "restored" not in db.session.scalars(select(AuditEntry.action)).all()
 
 
 def test_an_unknown_revision_is_a_404(app, users, member):
@@ -122,5 +125,36 @@ def test_the_audit_log_does_not_keep_the_title_of_a_private_item(ctx, users):
     update_case(author, case, CaseInput(**{**CASE, "visibility": "private", "body": "Anders."}))
     history.restore(author, case, 1)
     entry = db.session.scalar(select(AuditEntry).order_by(AuditEntry.id.desc()))
-    assert (entry.action, entry.target, entry.target_label) == (
-        "restored", case.search_key, "(privé)")
+    assert (entry.action, entry.target, entry.target_label) == ("restored", "", "(privé)")
+
+
+def test_editors_do_not_see_the_versions_from_when_an_item_was_private(app, users, editor):
+    with app.app_context():
+        author = db.session.get(User, users["member"])
+        case = submit_case(author, CaseInput(**{
+            **CASE, "visibility": "private", "body": "Mijn eigen aantekening over de wethouder."}))
+        update_case(author, case, CaseInput(**CASE), submit=True)  # now internal, for review
+    html = editor.get(HISTORY).get_data(as_text=True)
+    assert "wethouder" not in html and "Versie 1" not in html
+    assert editor.submit(HISTORY, {}, post_url=f"{HISTORY}/1/herstellen").status_code == 404
+    member = signed_in(app, "lid@example.nl")
+    assert "wethouder" in member.get(f"{HISTORY}?van=1&naar=2").get_data(as_text=True)
+
+
+def test_a_reflection_history_does_not_name_a_case_the_reader_cannot_see(app, users, editor):
+    with app.app_context():
+        author = db.session.get(User, users["member"])
+        private = submit_case(author, CaseInput(**{**CASE, "title": "Geheime zaak",
+                                                   "visibility": "private"}))
+        reflection = submit_reflection(author, ReflectionInput(
+            title="Over mijn geheime zaak", case=private.slug, situation="Wat er gebeurde.",
+            intention="Wat ik ga doen.", roles_acted=["netwerkend"], visibility="internal"))
+        update_reflection(author, reflection, ReflectionInput(
+            title="Over een zaak", situation="Wat er gebeurde.", intention="Wat ik ga doen.",
+            roles_acted=["netwerkend"], visibility="internal"))
+        address = f"/reflecties/{reflection.id}/geschiedenis?van=1&naar=2"
+    html = editor.get(address).get_data(as_text=True)
+    assert "Versie 1" in html or "versie 1" in html
+    assert "geheime-zaak" not in html
+    assert "geheime-zaak" in signed_in(app, "lid@example.nl").get(address).get_data(
+        as_text=True)

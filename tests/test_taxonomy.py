@@ -27,7 +27,6 @@ RENAME = "/redactie/taxonomie/{}/hernoemen"
 MERGE = "/redactie/taxonomie/{}/samenvoegen"
 
 
-
 def term_id(app, kind: str, slug: str) -> str:
     with app.app_context():
         return str(db.session.scalar(

@@ -220,12 +220,15 @@ def test_spelling_suggestions_never_come_from_unlisted_items(matrix, viewer):
     """A suggestion for a near miss would tell the reader that some item holds the word."""
     app, grid, browsers = matrix
     allowed = _expected(grid, viewer, is_listed)
+    made = set()
     for item in grid.items:
         typo = item["word"][:-1] + ("x" if item["word"][-1] != "x" else "y")
         html = browsers[viewer].get(f"/zoeken?q={typo}").get_data(as_text=True)
         suggested = re.search(r"Bedoelde u: <a [^>]*>([^<]+)</a>", html)
         if suggested and suggested.group(1) in {i["word"] for i in grid.items}:
             assert suggested.group(1) in allowed, (viewer, typo, suggested.group(1))
+            made.add(suggested.group(1))
+    assert made, "no suggestion at all: the check above proved nothing"
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)

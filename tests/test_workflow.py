@@ -8,13 +8,18 @@ from app.extensions import db
 from app.models import AuditEntry, Case, Reflection, User
 from app.services import workflow
 from app.services.cases import CaseInput, case_as_input, submit_case, update_case
-from app.services.validation import ValidationFailed
+from app.services.reflections import (
+    ReflectionInput,
+    reflection_as_input,
+    submit_reflection,
+    update_reflection,
+)
+from app.services.validation import Refused, ValidationFailed
 from tests.conftest import sync_index
 
 CASE = {"title": "Peilbesluit in de polder", "summary": "Boeren en natuur willen elk een ander"
         " waterpeil.", "body": "Het waterschap zocht een peil dat iedereen kon dragen.",
         "roles": ["netwerkend"], "policy_domain": "water", "visibility": "public"}
-
 
 
 WORKFLOW_ACTIONS = {"submitted", "published", "sent_back", "archived", "restored"}
@@ -179,6 +184,10 @@ def test_reflections_follow_the_same_workflow(app, member, editor):
     address = response.headers["Location"]
     assert editor.get(address).status_code == 200
     assert app.test_client().get(address).status_code == 404
+    refused = editor.submit(address, {"stap": "publiceren"}, post_url=f"{address}/status")
+    assert "nog niet ingediend" in editor.get(refused.headers["Location"]).get_data(
+        as_text=True)  # a draft is the author's until they hand it in
+    member.submit(address, {"stap": "indienen"}, post_url=f"{address}/status")
     editor.submit(address, {"stap": "publiceren"}, post_url=f"{address}/status")
     with app.app_context():
         reflection = db.session.scalar(select(Reflection).where(
@@ -196,7 +205,20 @@ def test_a_step_that_does_not_fit_the_status_is_refused(ctx, users):
     editor = db.session.get(User, users["editor"])
     case = submit_case(author, CaseInput(**CASE))
     workflow.publish(editor, case)
-    with pytest.raises(workflow.WorkflowRefused):
+    with pytest.raises(Refused):
         workflow.publish(editor, case)
     with pytest.raises(ValidationFailed):
         update_case(author, case, CaseInput(**{**CASE, "title": ""}))
+
+
+def test_an_editor_edit_keeps_a_reflection_on_a_case_the_editor_cannot_read(ctx, users):
+    author = db.session.get(User, users["member"])
+    editor = db.session.get(User, users["editor"])
+    private = submit_case(author, CaseInput(**{**CASE, "visibility": "private"}))
+    reflection = submit_reflection(author, ReflectionInput(
+        title="Over mijn eigen casus", case=private.slug, situation="Wat er gebeurde.",
+        intention="Wat ik ga doen.", roles_acted=["netwerkend"], visibility="internal"))
+    data = reflection_as_input(reflection)
+    data.case, data.title = "", "Over mijn eigen casus, verbeterd"  # the editor's form
+    update_reflection(editor, reflection, data)
+    assert reflection.case is private and reflection.title.endswith("verbeterd")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, event
+from sqlalchemy import DDL, ForeignKey, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -40,3 +40,29 @@ def _refuse(mapper, connection, entry) -> None:
 
 event.listen(AuditEntry, "before_update", _refuse)
 event.listen(AuditEntry, "before_delete", _refuse)
+
+# The same promise in the database, for what bypasses the ORM (a bulk UPDATE or DELETE).
+# Only `actor_id` may change: the foreign key sets it to NULL when an account is deleted.
+# Migration 0003 creates the same triggers; this is for `create_all` (tests, new files).
+_KEPT = "id, created_at, actor_email, action, target, target_label, detail"
+SQLITE_TRIGGERS = (
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END",
+    f"CREATE TRIGGER audit_log_no_update BEFORE UPDATE OF {_KEPT} ON audit_log "
+    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END",
+)
+POSTGRESQL_TRIGGERS = (
+    "CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN IF TG_OP = 'DELETE' OR (NEW.id, NEW.created_at, NEW.actor_email, NEW.action, "
+    "NEW.target, NEW.target_label, NEW.detail) IS DISTINCT FROM (OLD.id, OLD.created_at, "
+    "OLD.actor_email, OLD.action, OLD.target, OLD.target_label, OLD.detail) THEN "
+    "RAISE EXCEPTION 'audit entries are append-only'; END IF; RETURN NEW; END $$",
+    "CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log "
+    "FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+)
+for _statement in SQLITE_TRIGGERS:
+    event.listen(AuditEntry.__table__, "after_create",
+                 DDL(_statement).execute_if(dialect="sqlite"))
+for _statement in POSTGRESQL_TRIGGERS:
+    event.listen(AuditEntry.__table__, "after_create",
+                 DDL(_statement).execute_if(dialect="postgresql"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -34,6 +34,9 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of what the session cookie remembers (get_id): raising it ends every session
+    # signed in before, e.g. after a password change.
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     groups: Mapped[list[LearningGroup]] = relationship(
         secondary=group_members, back_populates="members"
@@ -55,7 +58,7 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        return f"{self.id}.{self.session_version}"
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

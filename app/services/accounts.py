@@ -108,12 +108,19 @@ def change_password(user: User, current: str, new: str, repeat: str) -> None:
         check.fail("new_password_repeat", "mismatch")
     check.done()
     user.password_hash = _hash(new)
+    user.session_version += 1  # other sessions, perhaps someone else's, end here
     audit.record(user, "password_changed", user)
     db.session.commit()
 
 
-def load_user(user_id: str) -> User | None:
-    """For Flask-Login: the session stores the id; an unknown or bad id signs out, and so
-    does a deactivated account, at its next request."""
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
-    return user if user is not None and user.active else None
+def load_user(session_key: str) -> User | None:
+    """For Flask-Login: the session stores "<id>.<session version>" (User.get_id). An
+    unknown or malformed key signs out, and so do a deactivated account and a session
+    from before the last password change, at their next request."""
+    user_id, _, version = str(session_key).partition(".")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user

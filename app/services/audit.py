@@ -29,9 +29,11 @@ PRIVATE_LABEL = "(privé)"
 def describe_target(target) -> tuple[str, str]:
     """("case:12", "HSL-Zuid …") for an object the log can point at."""
     if isinstance(target, Case | Reflection):
-        # Admins read the log, and a private item's title is for its author alone.
-        private = target.visibility == Visibility.PRIVATE
-        return target.search_key, PRIVATE_LABEL if private else target.title
+        # Admins read the log, and a private item is for its author alone: not its
+        # title, nor even which item it is.
+        if target.visibility == Visibility.PRIVATE:
+            return "", PRIVATE_LABEL
+        return target.search_key, target.title
     if isinstance(target, User):
         return f"user:{target.id}", target.email
     kind = type(target).__name__.lower()

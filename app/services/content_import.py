@@ -24,6 +24,7 @@ from app.models import (
     Role,
     Status,
     SubTheme,
+    Visibility,
     utcnow,
 )
 from app.rendering import render_markdown
@@ -100,8 +101,11 @@ class ImportReport:
 
 
 def _owner_id(meta: dict) -> int | None:
-    """The file is the truth about its author: no `author`, no owner."""
+    """The file is the truth about its author: no `author`, no owner. A private item
+    without an author could be read by nobody, so that is a mistake in the file."""
     if meta.get("author") is None:
+        if as_text(meta.get("visibility")) == Visibility.PRIVATE:
+            raise FileProblem("a private item needs an author: only its author can read it")
         return None
     user = find_user(as_text(meta["author"]))
     if user is None:
@@ -254,6 +258,8 @@ class Importer:
         case = db.session.scalar(select(Case).where(Case.slug == source.key))
         if case is not None and case.content_hash == source.digest:
             return "unchanged"
+        if case is not None and case.merged_into_id is not None:
+            return "unchanged"  # editors merged it into another case: the file is history
         if case is not None and case.content_hash is None:
             raise FileProblem("a case with this slug was written in Casusbank itself")
         meta = source.meta

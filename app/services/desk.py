@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, ItemMixin, Reflection, Status, Visibility
-from app.services.permissions import is_editor, signed_in, visible_condition
+from app.models import Case, ItemMixin, Reflection, Status
+from app.services.permissions import is_editor, reviewable_condition, signed_in
 from app.services.search import possible_duplicates
 
 MODELS = (Case, Reflection)
@@ -27,10 +28,9 @@ class Desk:
 
 
 def _readable(user, model):
-    """Items the editor may curate: what they can read, never a private item (not even
-    their own: nobody reviews those)."""
-    return select(model).where(visible_condition(user, model),
-                               model.visibility != Visibility.PRIVATE)
+    """Items the editor may curate, with their authors loaded in one go for the lists."""
+    return (select(model).where(reviewable_condition(user, model))
+            .options(selectinload(model.owner)))
 
 
 def _queue(user) -> list[ItemMixin]:
@@ -57,14 +57,23 @@ def _incomplete(user) -> list[ItemMixin]:
     return [*cases, *reflections]
 
 
+def _duplicates(user, cases: list[Case]) -> list[tuple[Case, str, str]]:
+    """Look-alike pairs, leaving out archived cases (merged ones among them): they are
+    dealt with already."""
+    pairs = possible_duplicates(user, cases)
+    archived = set(db.session.scalars(select(Case.slug).where(
+        Case.slug.in_([slug for _case, slug, _title in pairs]),
+        Case.status == Status.ARCHIVED)))
+    return [pair for pair in pairs if pair[1] not in archived]
+
+
 def editors_desk(user) -> Desk:
     if not is_editor(user):
         raise PermissionError("the desk is for editors")
     newest = list(db.session.scalars(
         _readable(user, Case).where(Case.status != Status.ARCHIVED)
         .order_by(Case.created_at.desc()).limit(DUPLICATE_SCAN)))
-    return Desk(_queue(user), _recent(user), _incomplete(user),
-                possible_duplicates(user, newest))
+    return Desk(_queue(user), _recent(user), _incomplete(user), _duplicates(user, newest))
 
 
 def own_items(user) -> list[ItemMixin]:

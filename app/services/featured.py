@@ -13,14 +13,7 @@ from app.extensions import db
 from app.models import Case, Status, Visibility, utcnow
 from app.services import audit
 from app.services.permissions import is_editor, visible_condition
-
-
-class FeatureRefused(Exception):
-    """The case cannot go on the front page; `code` is worded by the interface."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+from app.services.validation import Refused
 
 
 def _refusal(case: Case) -> str | None:
@@ -41,7 +34,7 @@ def feature(editor, case: Case) -> None:
     """Put `case` on the front page; featuring it again changes nothing."""
     _require_editor(editor)
     if code := _refusal(case):
-        raise FeatureRefused(code)
+        raise Refused(code)
     if case.featured_at is None:
         case.featured_at = utcnow()
         audit.record(editor, "featured", case)

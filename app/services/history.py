@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from app.diffing import Segment, has_changes, word_diff
 from app.extensions import db
-from app.models import Case, ItemMixin, Revision
+from app.models import Case, ItemMixin, Revision, Visibility
 from app.services import audit, revisions
-from app.services.cases import CaseInput, update_case
-from app.services.permissions import can_edit
+from app.services.cases import CaseInput, get_visible_case, update_case
+from app.services.permissions import can_edit, can_view, is_author
 from app.services.reflections import ReflectionInput, update_reflection
 from app.services.validation import ValidationFailed
 
@@ -31,22 +31,48 @@ def _as_text(value) -> str:
     return "" if value is None else str(value)
 
 
-def compare(older: Revision, newer: Revision) -> list[FieldChange]:
+def compare(user, older: Revision, newer: Revision) -> list[FieldChange]:
     """The fields that differ, each as word-level segments, in the form's field order."""
-    names = list(dict.fromkeys([*newer.fields, *older.fields]))
+    before, after = readable_fields(user, older), readable_fields(user, newer)
+    names = list(dict.fromkeys([*after, *before]))
     changes = []
     for name in names:
-        segments = word_diff(_as_text(older.fields.get(name)), _as_text(newer.fields.get(name)))
+        segments = word_diff(_as_text(before.get(name)), _as_text(after.get(name)))
         if has_changes(segments):
             changes.append(FieldChange(name, segments))
     return changes
 
 
 def can_see_history(user, item: ItemMixin) -> bool:
-    """Earlier versions may hold what the author took out on purpose (a name, a remark),
-    or date from when fewer people could read the item: only those who may edit it
-    see them."""
+    """Earlier versions may hold what the author took out on purpose (a name, a remark):
+    only those who may edit the item see them."""
     return can_edit(user, item)
+
+
+def readable_history(user, item: ItemMixin) -> list[Revision]:
+    """Newest first: every revision for the author; for editors none from a time when
+    the item was private, because then only its author could read it."""
+    entries = revisions.history(item)
+    if is_author(user, item):
+        return entries
+    return [entry for entry in entries if entry.fields.get("visibility") != Visibility.PRIVATE]
+
+
+def readable_fields(user, entry: Revision) -> dict:
+    """The revision's fields, with the case a reflection was on left out when the reader
+    may not see that case (its slug is its title)."""
+    slug = entry.fields.get("case")
+    if slug and get_visible_case(user, slug) is None:
+        return {**entry.fields, "case": ""}
+    return entry.fields
+
+
+def merged_case(user, entry: Revision) -> Case | None:
+    """For a revision made by a merge: the case merged away, if the reader may see it."""
+    if entry.reason not in ("merged", "moved") or not entry.reason_detail.isdigit():
+        return None
+    case = db.session.get(Case, int(entry.reason_detail))
+    return case if case is not None and can_view(user, case) else None
 
 
 def _as_input(item: ItemMixin, fields: dict) -> CaseInput | ReflectionInput:
@@ -61,9 +87,10 @@ def restore(user, item: ItemMixin, number: int) -> None:
     refuse it, e.g. a learning group that no longer exists)."""
     if not can_edit(user, item):
         raise PermissionError("only the author and editors restore a revision")
-    old = revisions.revision(item, number)
+    old = next((entry for entry in readable_history(user, item) if entry.number == number),
+               None)
     if old is None:
-        raise LookupError(f"no revision {number}")
+        raise LookupError(f"no revision {number} that this reader may see")
     audit.record(user, "restored", item, f"versie {number}")  # committed by the update
     update = update_case if isinstance(item, Case) else update_reflection
     try:

@@ -13,13 +13,9 @@ from app.models import Case, Status
 from app.services import audit
 from app.services.cases import case_snapshot
 from app.services.permissions import can_review, can_view
+from app.services.reflections import reflection_snapshot
 from app.services.revisions import record_revision
-
-
-class MergeRefused(Exception):
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
+from app.services.validation import Refused
 
 
 def _check(user, absorbed: Case, survivor: Case) -> None:
@@ -27,19 +23,25 @@ def _check(user, absorbed: Case, survivor: Case) -> None:
         if not (can_view(user, case) and can_review(user, case)):
             raise PermissionError("only editors merge cases they can read")
     if absorbed.id == survivor.id:
-        raise MergeRefused("same_case")
+        raise Refused("same_case")
     if absorbed.merged_into_id is not None or survivor.merged_into_id is not None:
-        raise MergeRefused("already_merged")
+        raise Refused("already_merged")
 
 
 def merge_cases(user, absorbed: Case, survivor: Case) -> None:
+    """One transaction. The revisions name the absorbed case by id, not by slug: the
+    history page shows its address only to readers who may see it."""
     _check(user, absorbed, survivor)
-    for reflection in list(absorbed.reflections):
+    moved = list(absorbed.reflections)
+    for reflection in moved:
         reflection.case = survivor
     absorbed.merged_into_id = survivor.id
     absorbed.status = Status.ARCHIVED
     absorbed.featured_at = None
-    record_revision(survivor, case_snapshot(survivor), user, "merged", absorbed.slug)
+    record_revision(survivor, case_snapshot(survivor), user, "merged", str(absorbed.id))
+    for reflection in moved:  # their latest revision must name the case they are on now
+        record_revision(reflection, reflection_snapshot(reflection), user, "moved",
+                        str(absorbed.id))
     audit.record(user, "merged", survivor, f"{absorbed.slug} → {survivor.slug}")
     db.session.commit()
 

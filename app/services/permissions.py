@@ -10,8 +10,10 @@ through here; nothing else decides visibility.
 The rule, in words (the README says the same to users):
 - public: anyone; internal: every signed-in user; group: members of the item's learning
   group; private: the author alone — editors and admins cannot read it either;
-- all of that only once the item is published. Before (draft, submitted, sent back) and
-  after (archived), the author and the editors see it, unless it is private;
+- for readers who are not editors, all of that only once the item is published;
+- editors and admins read every item that is not private, in every status and whatever
+  its group: they review it before publication and curate it after (archive, feature,
+  merge), which they cannot do to what they cannot read;
 - the author always sees their own items.
 
 `listed=True` narrows any grant to published items: what counts for the shared parts of
@@ -86,6 +88,13 @@ def visible_condition(user, model: type[ItemMixin], *, listed: bool = False
         if all(grant.values())
     ]
     return or_(*clauses) if clauses else false()
+
+
+def reviewable_condition(user, model: type[ItemMixin]) -> ColumnElement[bool]:
+    """What `can_review` allows, as SQL: the items the editors' desk may list."""
+    if not is_editor(user):
+        return false()
+    return and_(visible_condition(user, model), model.visibility != Visibility.PRIVATE)
 
 
 def can_submit(user) -> bool:

@@ -1,7 +1,7 @@
 """Reflections: reading them within the permission rules, and submitting new ones."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import select
 
@@ -154,6 +154,9 @@ def update_reflection(user, reflection: Reflection, data: ReflectionInput, *,
     of the reflection's author, also when an editor makes the edit."""
     if not can_edit(user, reflection):
         raise PermissionError("only the author and editors edit a reflection")
+    if reflection.case is not None and not can_view(user, reflection.case):
+        # The editor's form could not offer a case they cannot read: keep the link.
+        data = replace(data, case=reflection.case.slug)
     values = check_reflection(data, author=reflection.owner)
     previous = reflection.visibility
     fill_reflection(reflection, values)

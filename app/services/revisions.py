@@ -13,7 +13,7 @@ from app.extensions import db
 from app.models import ItemMixin, Revision
 
 # Why a revision was made; the history page words each in Dutch.
-REASONS = ("created", "edited", "imported", "restored", "merged")
+REASONS = ("created", "edited", "imported", "restored", "merged", "moved")
 
 
 def history(item: ItemMixin) -> list[Revision]:

@@ -58,6 +58,15 @@ class ValidationFailed(Exception):
         self.errors = errors
 
 
+class Refused(Exception):
+    """A step that does not fit the item as it is now (publish what is published, merge a
+    case into itself, feature a draft); `code` is worded by the interface."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
 class Checker:
     """Collects field errors; each method returns the cleaned value."""
 

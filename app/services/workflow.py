@@ -1,7 +1,9 @@
 """The editorial workflow: draft → submitted → published, sent back, archived.
 
-Authors write and submit; editors publish, send back (with a comment) or archive. Only
-published items count for the shared parts of the site (permissions.py, `listed`).
+Authors write and submit; editors publish what was submitted, send back (with a comment)
+or archive. A draft is the author's until they hand it in: editors read it, but do not
+publish it. Only published items count for the shared parts of the site (permissions.py,
+`listed`). A case merged into another (merge.py) stays archived: no step moves it.
 
 Two shortcuts, both because no one but the author reads the item:
 - a private item is published as soon as its author submits it;
@@ -17,18 +19,11 @@ from app.models import ItemMixin, Status, Visibility, utcnow
 from app.services import audit
 from app.services.permissions import can_review, can_view, is_author
 from app.services.revisions import record_revision
+from app.services.validation import Refused
 
 # Who can read, from fewest to most readers.
 REACH = (Visibility.PRIVATE, Visibility.GROUP, Visibility.INTERNAL, Visibility.PUBLIC)
 MAX_COMMENT = 2_000
-
-
-class WorkflowRefused(Exception):
-    """A step that does not fit the item's status; `code` is worded by the interface."""
-
-    def __init__(self, code: str):
-        super().__init__(code)
-        self.code = code
 
 
 def _widens(before: str | None, after: str) -> bool:
@@ -54,7 +49,7 @@ def status_after_save(user, item: ItemMixin, *, submit: bool,
     leave its status alone: they move it with the buttons of the desk.
     """
     new = previous_visibility is None
-    if not new and not is_author(user, item):
+    if not new and (not is_author(user, item) or _merged(item)):
         return None
     if item.visibility == Visibility.PRIVATE:
         if submit:
@@ -92,9 +87,15 @@ def record_save(user, item: ItemMixin, snapshot: Callable[[ItemMixin], dict], *,
         audit.record(user, action, item)
 
 
+def _merged(item: ItemMixin) -> bool:
+    return getattr(item, "merged_into_id", None) is not None
+
+
 def _step(user, item: ItemMixin, action: str, allowed_from: set[Status], detail: str = ""):
+    if _merged(item):
+        raise Refused("merged")
     if item.status not in allowed_from:
-        raise WorkflowRefused(f"cannot_{action}")
+        raise Refused(f"cannot_{action}")
     audit.record(user, action, item, detail)
 
 
@@ -104,7 +105,7 @@ def submit(user, item: ItemMixin) -> None:
         raise PermissionError("only the author submits an item")
     if item.visibility == Visibility.PRIVATE:
         if item.status == Status.PUBLISHED:
-            raise WorkflowRefused("cannot_submitted")
+            raise Refused("cannot_submitted")
         _publish_now(item)
     else:
         _step(user, item, "submitted", {Status.DRAFT, Status.SENT_BACK, Status.ARCHIVED})
@@ -119,8 +120,9 @@ def _review(user, item: ItemMixin) -> None:
 
 def publish(user, item: ItemMixin) -> None:
     _review(user, item)
-    _step(user, item, "published",
-          {Status.SUBMITTED, Status.DRAFT, Status.SENT_BACK, Status.ARCHIVED})
+    if item.status == Status.DRAFT:
+        raise Refused("not_submitted")
+    _step(user, item, "published", {Status.SUBMITTED, Status.SENT_BACK, Status.ARCHIVED})
     _publish_now(item)
     item.review_comment = ""
     db.session.commit()
@@ -131,9 +133,9 @@ def send_back(user, item: ItemMixin, comment: str) -> None:
     _review(user, item)
     comment = (comment or "").strip()
     if not comment:
-        raise WorkflowRefused("comment_required")
+        raise Refused("comment_required")
     if len(comment) > MAX_COMMENT:
-        raise WorkflowRefused("comment_too_long")
+        raise Refused("comment_too_long")
     _step(user, item, "sent_back", {Status.SUBMITTED, Status.PUBLISHED}, comment)
     item.status = Status.SENT_BACK
     item.review_comment = comment

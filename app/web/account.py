@@ -1,9 +1,10 @@
 """The signed-in user's own account: for now, changing the password."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user
 
+from app.extensions import limiter
 from app.services.accounts import MIN_PASSWORD_LENGTH, change_password
 from app.services.validation import ValidationFailed
 from app.web.forms import error_messages
@@ -11,18 +12,31 @@ from app.web.forms import error_messages
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 
+def _guess_limit() -> str:
+    return current_app.config["SIGN_IN_RATE_LIMIT"]
+
+
+def _wrong_current_password(response) -> bool:
+    """Only a wrong current password counts: this form must not become a way round the
+    sign-in limit for someone who finds a session left open."""
+    return g.get("wrong_current_password", False)
+
+
 @bp.route("/wachtwoord", methods=["GET", "POST"])
 @login_required
+@limiter.limit(_guess_limit, methods=["POST"], deduct_when=_wrong_current_password)
 def password():
     errors = {}
     if request.method == "POST":
-        form = request.form
+        form, user = request.form, current_user._get_current_object()
         try:
-            change_password(current_user._get_current_object(), form.get("current_password", ""),
+            change_password(user, form.get("current_password", ""),
                             form.get("new_password", ""), form.get("new_password_repeat", ""))
         except ValidationFailed as failure:
+            g.wrong_current_password = "current_password" in failure.errors
             errors = error_messages(failure)
         else:
+            login_user(user)  # this session stays; every other one has ended
             flash("Uw wachtwoord is gewijzigd. Gebruik voortaan het nieuwe wachtwoord.",
                   "success")
             return redirect(url_for("account.password"), code=303)

@@ -7,13 +7,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from app.models import Case, ItemMixin
-from app.services import desk, history, merge, revisions, workflow
-from app.services.cases import get_visible_case
+from app.services import desk, history, merge, workflow
+from app.services.cases import get_visible_case, visible_reflections
 from app.services.permissions import can_edit, can_review, is_author, is_editor
 from app.services.reflections import get_visible_reflection
-from app.services.validation import ValidationFailed
+from app.services.validation import Refused, ValidationFailed
 from app.web.forms import error_messages
-from app.web.messages import MERGE_REFUSALS, STEP_DONE, WORKFLOW_REFUSALS
+from app.web.messages import REFUSALS, STEP_DONE
 from app.web.reflections import MAX_ID
 
 bp = Blueprint("editorial", __name__)
@@ -59,8 +59,8 @@ def _change_status(item: ItemMixin):
             abort(400)
     except PermissionError:
         abort(404)
-    except workflow.WorkflowRefused as refused:
-        flash(WORKFLOW_REFUSALS[refused.code], "error")
+    except Refused as refused:
+        flash(REFUSALS[refused.code], "error")
     else:
         flash(STEP_DONE[step], "success")
     return redirect(item_page(item), code=303)
@@ -79,13 +79,15 @@ def _chosen_pair(entries) -> tuple[int | None, int | None]:
 def _history(item: ItemMixin):
     if not history.can_see_history(current_user, item):
         abort(404)
-    entries = revisions.history(item)
+    entries = history.readable_history(current_user, item)
     older, newer = _chosen_pair(entries)
     by_number = {entry.number: entry for entry in entries}
-    changes = (history.compare(by_number[older], by_number[newer])
+    changes = (history.compare(current_user, by_number[older], by_number[newer])
                if older is not None and newer is not None else None)
+    merged = {entry.number: history.merged_case(current_user, entry) for entry in entries
+              if entry.reason in ("merged", "moved")}
     return render_template("editorial/history.html", item=item, entries=entries,
-                           older=older, newer=newer, changes=changes)
+                           older=older, newer=newer, changes=changes, merged=merged)
 
 
 def _restore(item: ItemMixin, number: int):
@@ -153,23 +155,25 @@ def merge_page():
     if request.method == "POST":
         keep = request.form.get("blijft")
         if first is None or second is None:
-            error = MERGE_REFUSALS["pick_two"]
+            error = REFUSALS["pick_two"]
         elif keep not in (first.slug, second.slug):
-            error = MERGE_REFUSALS["pick_survivor"]
+            error = REFUSALS["pick_survivor"]
         else:
             survivor, absorbed = (first, second) if keep == first.slug else (second, first)
             try:
                 merge.merge_cases(current_user, absorbed, survivor)
             except PermissionError:
                 abort(404)
-            except merge.MergeRefused as refused:
-                error = MERGE_REFUSALS[refused.code]
+            except Refused as refused:
+                error = REFUSALS[refused.code]
             else:
                 flash(f"‘{absorbed.title}’ is samengevoegd met deze casus. Het oude adres"
                       " leidt voortaan hierheen.", "success")
                 return redirect(item_page(survivor), code=303)
+    readable = {case.slug: len(visible_reflections(current_user, case))
+                for case in (first, second) if case is not None}
     return render_template("editorial/merge.html", first=first, second=second,
-                           error=error), (422 if error else 200)
+                           reflection_counts=readable, error=error), (422 if error else 200)
 
 
 @bp.get("/mijn-bijdragen")

@@ -12,15 +12,10 @@ from flask_login import current_user
 from app.services import featured
 from app.services.cases import get_visible_case
 from app.services.permissions import is_editor
+from app.services.validation import Refused
+from app.web.messages import REFUSALS
 
 bp = Blueprint("featured", __name__, url_prefix="/casussen")
-
-REFUSALS = {
-    "not_published": "U kunt alleen een gepubliceerde casus uitlichten. Publiceer de casus"
-                     " eerst.",
-    "private": "Deze casus mag alleen de auteur lezen. Zo’n casus kunt u niet uitlichten.",
-}
-
 
 @bp.app_context_processor
 def _feature_button():
@@ -43,7 +38,7 @@ def feature(slug: str):
     case = _case(slug)
     try:
         featured.feature(current_user, case)
-    except featured.FeatureRefused as refusal:
+    except Refused as refusal:
         flash(REFUSALS[refusal.code], "error")
     else:
         flash("De casus staat nu op de voorpagina, bij ‘Uitgelicht’.", "success")

@@ -185,7 +185,8 @@ REVISION_REASONS = {
     "edited": "Bewerkt",
     "imported": "Ingelezen uit de inhoudsbestanden",
     "restored": "Versie {detail} teruggezet",
-    "merged": "Casus ‘{detail}’ samengevoegd",
+    "merged": "Een andere casus samengevoegd met deze",
+    "moved": "Verplaatst naar de casus die bleef na samenvoegen",
 }
 
 # After an editorial step on /…/status, by the step's form value.
@@ -196,18 +197,20 @@ STEP_DONE = {
     "archiveren": "Gearchiveerd. Het staat niet meer in lijsten en zoekresultaten.",
 }
 
-# services.merge.MergeRefused codes, and the merge form's own checks.
-MERGE_REFUSALS = {
+# services.validation.Refused codes (workflow, merge, featuring), and the merge form's
+# own checks.
+REFUSALS = {
+    "not_published": "U kunt alleen een gepubliceerde casus uitlichten. Publiceer de casus"
+                     " eerst.",
+    "private": "Deze casus mag alleen de auteur lezen. Zo’n casus kunt u niet uitlichten.",
     "pick_two": "Kies twee casussen die u kunt lezen.",
     "pick_survivor": "Kies welke casus blijft.",
     "same_case": "U koos twee keer dezelfde casus. Kies twee verschillende.",
     "already_merged": "Een van deze casussen is al samengevoegd met een andere.",
-}
-
-# services.workflow.WorkflowRefused codes.
-WORKFLOW_REFUSALS = {
     "cannot_submitted": "Dit kan niet meer worden ingediend: het is al ingediend of gepubliceerd.",
     "cannot_published": "Dit is al gepubliceerd.",
+    "not_submitted": "De auteur heeft dit nog niet ingediend. Publiceren kan pas daarna.",
+    "merged": "Deze casus is samengevoegd met een andere. Werk verder in de casus die bleef.",
     "cannot_sent_back": "Alleen ingediende of gepubliceerde stukken kunt u terugsturen.",
     "cannot_archived": "Dit is al gearchiveerd.",
     "comment_required": "Schrijf de auteur waarom u het terugstuurt.",
