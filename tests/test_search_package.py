@@ -7,6 +7,7 @@ from whoosh.util.numeric import byte_to_length
 from app.search import SearcherCache, SearchIndex, SearchRequest, run_search
 from app.search.analysis import dutch_analyzer
 from app.search.schema import ranking
+from app.search.similar import likely_duplicates
 
 EVERYONE = [{"visibility": {"public"}}]
 
@@ -323,3 +324,27 @@ def test_facet_counts_are_the_same_counted_either_way(tmp_path):
                 role = searcher.stored_fields(docnum)["roles"]
                 expected[role] = expected.get(role, 0) + 1
             assert count_values(sets, searcher, matched, ["roles"]) == {"roles": expected}
+
+
+def test_likely_duplicates_share_most_title_words_even_among_many_common_ones(tmp_path):
+    """Counted from postings (similar.likely_duplicates): the best look-alikes come first,
+    titles sharing too few words never, and a word in every title changes nothing."""
+    codes = [f"regel{a}{b}" for a in "abcdefgh" for b in "abcdefghijklmnopqrstuvwxy"]
+    titles = {f"artikel-{code}": f"Artikel {code} van de wet" for code in codes}
+    titles.update({"same": "Nieuw peilbesluit Noordpolder Lansingerland",
+                   "three-of-four": "Peilbesluit Noordpolder Lansingerland",
+                   "two-of-five": "Peilbesluit Zuidpolder Lansingerland",
+                   "hidden": "Nieuw peilbesluit Noordpolder Lansingerland"})
+    index = SearchIndex(tmp_path)
+    index.rebuild([document(key, text, "internal" if key == "hidden" else "public")
+                   for key, text in titles.items()], through=0)
+    cache = SearcherCache(index)
+    try:
+        found = likely_duplicates(cache.searcher(), "Nieuw peilbesluit Noordpolder Lansingerland",
+                                  EVERYONE)
+        assert [hit.key for hit in found] == ["same", "three-of-four"]
+        assert [hit.key for hit in likely_duplicates(
+            cache.searcher(), "Artikel regelcd van de wet", EVERYONE)] == ["artikel-regelcd"]
+        assert likely_duplicates(cache.searcher(), "Iets heel anders", EVERYONE) == []
+    finally:
+        cache.close()

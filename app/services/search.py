@@ -263,13 +263,16 @@ def possible_duplicates(user, cases: list[Case]) -> list[tuple[Case, str, str]]:
     searcher = _searcher()
     if searcher is None:
         return []
-    grants, pairs, seen = access_grants(user), [], set()
-    for case in cases:
-        hits = _still_visible(user, likely_duplicates(searcher, case.title, grants),
-                              listed=False)
+    grants = access_grants(user)
+    found = [(case, likely_duplicates(searcher, case.title, grants)) for case in cases]
+    # One check against the database for all of them (the index may lag).
+    readable = {hit.key for hit in _still_visible(
+        user, [hit for _case, hits in found for hit in hits], listed=False)}
+    pairs, seen = [], set()
+    for case, hits in found:
         for hit in hits:
             pair = frozenset((case.slug, hit.ref))
-            if hit.ref != case.slug and pair not in seen:
+            if hit.key in readable and hit.ref != case.slug and pair not in seen:
                 seen.add(pair)
                 pairs.append((case, hit.ref, hit.title))
     return pairs
