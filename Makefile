@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run dev test install prepare clean
+.PHONY: run dev test install prepare screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,17 @@ $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	touch $@
 
 install: $(VENV)/.installed
+
+# axe-core for the accessibility tests, pinned in package-lock.json, into node_modules/.
+# Only where npm exists (.ci/run installs Debian's npm); without it those tests skip.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+TEST_NEEDS := $(VENV)/.installed-test
+ifneq ($(shell command -v npm 2>/dev/null),)
+TEST_NEEDS += node_modules/.installed
+endif
 
 # Database schema, seed content and search index; each step does nothing when up to date.
 prepare: install
@@ -36,9 +47,14 @@ dev: prepare
 	$(FLASK) run --debug
 
 # The whole suite, warnings as errors (see pyproject.toml). Exit code 5 means no tests.
-test: $(VENV)/.installed-test
+test: $(TEST_NEEDS)
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
 
+# PNGs of the home page, a learning group and a search for the README (docs/screenshots/),
+# from a temporary instance with the seed content, taken with Debian's Chromium.
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python -m tools.screenshots
+
 clean:
-	rm -rf $(VENV) instance search_index/CURRENT search_index/v-*
+	rm -rf $(VENV) node_modules instance search_index/CURRENT search_index/v-*

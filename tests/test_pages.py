@@ -10,10 +10,9 @@ PAGES = ["/", "/rollen", "/rollen/responsief", "/casussen/",
 
 
 def quadrant_counts(html):
-    return dict(re.findall(
-        r'<span class="quadrant__label">([^<]+)</span>.*?'
-        r'<span class="quadrant__counts">([^<]+)</span>',
-        html, re.S))
+    """Role name -> its figures, as the squares of the quadrant's SVG name them."""
+    return dict(re.findall(r'class="quadrant__cell [^"]+" data-position="[^"]+" '
+                           r'aria-label="([^:"]+): ([^"]+)"', html))
 
 
 def test_the_front_page_shows_the_quadrant_with_counts_and_links(browser):
@@ -39,8 +38,20 @@ def test_the_counts_follow_what_the_reader_may_see(member):
 
 def test_the_quadrant_places_each_role_by_its_position(browser):
     html = browser.get("/").get_data(as_text=True)
-    assert "quadrant__cell--boven-links role--rechtmatig" in html
-    assert "quadrant__cell--onder-links role--responsief" in html
+    squares = dict(re.findall(
+        r'class="quadrant__cell role--(\w+)" data-position="[\w-]+" aria-label="[^"]+">\s*'
+        r'<rect x="(\d+" y="\d+)"', html))
+    assert squares == {"rechtmatig": '48" y="45', "presterend": '337" y="45',
+                       "responsief": '48" y="215', "netwerkend": '337" y="215'}
+
+
+def test_the_quadrant_has_a_title_a_description_and_a_table_of_its_figures(browser):
+    html = browser.get("/").get_data(as_text=True)
+    assert 'aria-labelledby="home-quadrant-title" aria-describedby="home-quadrant-desc"' in html
+    assert '<title id="home-quadrant-title">De vier overheidsrollen' in html
+    table = html[html.index('<details class="quadrant__table">'):]
+    assert re.search(r'<th scope="row"><a href="/rollen/netwerkend">Netwerkende overheid</a>'
+                     r'</th><td>2 casussen · 1 reflectie</td>', table)
 
 
 def test_the_front_page_lists_the_newest_published_cases(browser):
@@ -136,3 +147,13 @@ def test_page_links_keep_filters_and_stay_on_this_site(app):
     from app.web.templating import url_for_page
     with app.test_request_context("/zoeken?q=water&rol=netwerkend&_external=1&page=3"):
         assert url_for_page(4) == "/zoeken?q=water&rol=netwerkend&_external=1&page=4"
+
+
+def test_search_results_open_with_the_quadrant_of_their_roles(browser):
+    html = browser.get("/zoeken?q=bewoners").get_data(as_text=True)
+    counts = quadrant_counts(html)
+    assert set(counts) == {"Rechtmatige overheid", "Presterende overheid",
+                           "Netwerkende overheid", "Responsieve overheid"}
+    assert all(re.fullmatch(r"\d+ resultaten?", text) for text in counts.values())
+    assert 'href="/zoeken?q=bewoners&amp;rol=netwerkend"' in html
+    assert "quadrant__svg" not in browser.get("/zoeken?q=qqqonbekend").get_data(as_text=True)

@@ -196,3 +196,10 @@ def test_a_stale_index_entry_is_not_shown(app, browser):
         case.visibility = "internal"
         db.session.commit()   # and no sync: the index still says public
     assert HSL not in titles(search(browser, "geluidsmaatregelen"))
+
+
+def test_items_without_a_value_make_no_empty_facet_option(browser):
+    """Reflections have no policy domain or organisation: no "(3)" without a name."""
+    html = search(browser, "bewoners").get_data(as_text=True)
+    assert not re.search(r'<a href="[^"]*">\s*<span class="facet__count">', html)
+    assert "beleidsterrein=&" not in html and not html.count("organisatie=&amp;")

@@ -9,6 +9,7 @@ from app.models.case import Case
 from app.models.changelog import ChangeLog
 from app.models.group import LearningGroup, SubTheme
 from app.models.item import ItemMixin
+from app.models.reading_list import ReadingListEntry
 from app.models.reflection import PROMPT_FIELDS, Reflection
 from app.models.revision import Revision
 from app.models.taxonomy import Role, SynonymSet, Term
@@ -17,6 +18,7 @@ from app.models.vocabulary import SiteRole, Status, TermKind, Visibility
 
 __all__ = [
     "PROMPT_FIELDS", "AuditEntry", "AuditLogIsAppendOnly", "Base", "Case", "ChangeLog",
-    "ItemMixin", "LearningGroup", "Reflection", "Revision", "Role", "SiteRole", "Status",
-    "SubTheme", "SynonymSet", "Term", "TermKind", "User", "Visibility", "utcnow",
+    "ItemMixin", "LearningGroup", "ReadingListEntry", "Reflection", "Revision", "Role",
+    "SiteRole", "Status", "SubTheme", "SynonymSet", "Term", "TermKind", "User", "Visibility",
+    "utcnow",
 ]

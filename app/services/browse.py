@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timezone
 
 from sqlalchemy import or_
 
@@ -20,11 +21,27 @@ class RoleOverview:
 
 
 @dataclass
+class RoleBalance:
+    """How often each role plays in a group's cases, and which ones fall behind."""
+
+    counts: dict[str, dict[str, int]]   # role id -> {"cases": n, "reflections": m}
+    shares: dict[str, int]              # role id -> percentage of the cases with that role
+    behind: list[Role]                  # roles in under half as many cases as the average
+
+
+@dataclass
 class GroupOverview:
     group: LearningGroup
+    role: Role | None                   # the role the page is narrowed to, if any
     cases_by_role: list[tuple[Role, list[Case]]]  # by each case's dominant (else first) role
     cases_by_subtheme: dict[int, list[Case]]
     reflections: list[Reflection]
+    balance: RoleBalance
+    activity: list[Case | Reflection]   # newest published first
+
+
+ACTIVITY = 8
+_LONG_AGO = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def role_overview(user, role: Role) -> RoleOverview:
@@ -40,14 +57,49 @@ def _lead_role(case: Case) -> Role | None:
     return case.dominant_role or (case.roles[0] if case.roles else None)
 
 
-def group_overview(user, group: LearningGroup) -> GroupOverview:
-    cases = list(db.session.scalars(
+def _group_cases(user, group: LearningGroup) -> list[Case]:
+    return list(db.session.scalars(
         visible_cases(user).where(Case.groups.any(LearningGroup.id == group.id))))
-    by_role = [(role, [case for case in cases if _lead_role(case) == role])
-               for role in catalog.roles()]
+
+
+def _group_reflections(user, group: LearningGroup) -> list[Reflection]:
+    return list(db.session.scalars(
+        visible_reflections(user).where(Reflection.group_id == group.id)))
+
+
+def _newest(item: Case | Reflection) -> tuple:
+    return (item.published_at or _LONG_AGO, item.search_kind, item.id)
+
+
+def group_items(user, group: LearningGroup) -> list[Case | Reflection]:
+    """The group's published cases and reflections `user` may read, newest first."""
+    items = [*_group_cases(user, group), *_group_reflections(user, group)]
+    return sorted(items, key=_newest, reverse=True)
+
+
+def role_balance(roles: list[Role], cases: list[Case],
+                 reflections: list[Reflection]) -> RoleBalance:
+    """Every role of a case counts (not only its dominant one): the question is which
+    roles the group's cases hardly touch."""
+    counts = {role.id: {"cases": sum(role in case.roles for case in cases),
+                        "reflections": sum(role in r.roles for r in reflections)}
+              for role in roles}
+    shares = {role_id: round(100 * count["cases"] / len(cases)) if cases else 0
+              for role_id, count in counts.items()}
+    average = sum(count["cases"] for count in counts.values()) / len(roles) if roles else 0
+    behind = [role for role in roles if average and counts[role.id]["cases"] < average / 2]
+    return RoleBalance(counts, shares, behind)
+
+
+def group_overview(user, group: LearningGroup, role: Role | None = None) -> GroupOverview:
+    roles = catalog.roles()
+    all_cases, all_reflections = _group_cases(user, group), _group_reflections(user, group)
+    balance = role_balance(roles, all_cases, all_reflections)
+    cases = [case for case in all_cases if role is None or role in case.roles]
+    reflections = [r for r in all_reflections if role is None or role in r.roles]
+    by_role = [(each, [case for case in cases if _lead_role(case) == each]) for each in roles]
     by_theme = {theme.id: [case for case in cases if theme in case.subthemes]
                 for theme in group.subthemes}
-    reflections = db.session.scalars(
-        visible_reflections(user).where(Reflection.group_id == group.id)
-    )
-    return GroupOverview(group, [(r, c) for r, c in by_role if c], by_theme, list(reflections))
+    activity = sorted([*all_cases, *all_reflections], key=_newest, reverse=True)[:ACTIVITY]
+    return GroupOverview(group, role, [(r, c) for r, c in by_role if c], by_theme,
+                         reflections, balance, activity)

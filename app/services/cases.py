@@ -19,6 +19,7 @@ from app.models import (
 )
 from app.rendering import render_markdown
 from app.services import catalog
+from app.services.browse_facets import in_year
 from app.services.permissions import (
     can_edit,
     can_submit,
@@ -215,7 +216,8 @@ def visible_cases(user):
 
 
 def list_cases(user, *, role: Role | None = None, domain: Term | None = None,
-               group: LearningGroup | None = None, page: int = 1):
+               group: LearningGroup | None = None, organisation: str | None = None,
+               stakeholder_type: Term | None = None, year: int | None = None, page: int = 1):
     statement = visible_cases(user)
     if role is not None:
         statement = statement.where(Case.roles.any(Role.id == role.id))
@@ -223,6 +225,12 @@ def list_cases(user, *, role: Role | None = None, domain: Term | None = None,
         statement = statement.where(Case.policy_domain_id == domain.id)
     if group is not None:
         statement = statement.where(Case.groups.any(LearningGroup.id == group.id))
+    if organisation is not None:
+        statement = statement.where(Case.organisation == organisation)
+    if stakeholder_type is not None:
+        statement = statement.where(Case.stakeholder_types.any(Term.id == stakeholder_type.id))
+    if year is not None:
+        statement = statement.where(in_year(year))
     return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
 
 

@@ -97,6 +97,11 @@ def reviewable_condition(user, model: type[ItemMixin]) -> ColumnElement[bool]:
     return and_(visible_condition(user, model), model.visibility != Visibility.PRIVATE)
 
 
+def can_curate_reading_list(user, group) -> bool:
+    """A learning group's reading list is kept by its members and by the editors."""
+    return is_editor(user) or (signed_in(user) and group.id in user.group_ids)
+
+
 def can_submit(user) -> bool:
     """Any signed-in, active account may write cases and reflections."""
     return signed_in(user)

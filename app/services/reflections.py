@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field, replace
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import PROMPT_FIELDS, Case, Reflection, TermKind, Visibility
+from app.models import PROMPT_FIELDS, Case, Reflection, Role, TermKind, Visibility
 from app.services import catalog
 from app.services.permissions import can_edit, can_submit, can_view, visible_condition
 from app.services.validation import Checker
@@ -184,6 +184,26 @@ def visible_reflections(user):
             .order_by(Reflection.occurred_on.desc().nulls_last(), Reflection.id.desc()))
 
 
-def list_reflections(user, page: int = 1):
-    return db.paginate(visible_reflections(user), page=page, per_page=PAGE_SIZE,
-                       error_out=False)
+@dataclass
+class ReflectionFilter:
+    """What the reflection list narrows to: roles acted from or asked for, or a switch
+    from one role to another (the cells of the patterns page lead here)."""
+
+    acted: Role | None = None
+    asked: Role | None = None
+    switch_from: Role | None = None
+    switch_to: Role | None = None
+
+
+def list_reflections(user, page: int = 1, chosen: ReflectionFilter | None = None):
+    statement = visible_reflections(user)
+    chosen = chosen or ReflectionFilter()
+    if chosen.acted is not None:
+        statement = statement.where(Reflection.roles_acted.any(Role.id == chosen.acted.id))
+    if chosen.asked is not None:
+        statement = statement.where(Reflection.roles_asked.any(Role.id == chosen.asked.id))
+    if chosen.switch_from is not None:
+        statement = statement.where(Reflection.switch_from_id == chosen.switch_from.id)
+    if chosen.switch_to is not None:
+        statement = statement.where(Reflection.switch_to_id == chosen.switch_to.id)
+    return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)

@@ -161,7 +161,9 @@ def _labels(parameter: str) -> dict[str, tuple[str, str]]:
 def _facets(counts: dict[str, dict[str, int]], chosen) -> dict[str, Facet]:
     facets = {}
     for parameter, name in FIELDS.items():
-        labels, found = _labels(parameter), counts.get(name, {})
+        labels = _labels(parameter)
+        # Items without a value (a reflection has no policy domain) are no option.
+        found = {value: count for value, count in counts.get(name, {}).items() if value}
         # The roles: all four, in the quadrant's order, also at zero.
         values = labels if parameter == "rol" else found
         options = [FacetOption(*labels.get(value, (value, value)), found.get(value, 0),

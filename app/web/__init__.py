@@ -9,10 +9,12 @@ from app.web import (
     account,
     admin,
     auth,
+    browse,
     cases,
     editorial,
     errors,
     featured,
+    feeds,
     groups,
     pages,
     reflections,
@@ -23,7 +25,7 @@ from app.web.templating import register_templating
 from app.web.transport import register_transport
 
 BLUEPRINTS = (pages.bp, cases.bp, reflections.bp, groups.bp, search.bp, auth.bp, account.bp,
-              admin.bp, featured.bp, taxonomy.bp, editorial.bp)
+              admin.bp, featured.bp, taxonomy.bp, editorial.bp, feeds.bp, browse.bp)
 
 # A second line of defence behind sanitising: no inline script, nothing from elsewhere.
 SECURITY_HEADERS = {

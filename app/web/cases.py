@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from app.services import catalog
+from app.services.browse_facets import YEARS, listed_organisation
 from app.services.cases import (
     CaseInput,
     case_as_input,
@@ -31,6 +32,13 @@ def _filter(value: str | None, lookup: dict):
     return lookup.get(value) or abort(404)
 
 
+def _organisation(value: str | None) -> str | None:
+    """Organisations are free text: known is what a case the reader may see names."""
+    if not value:
+        return None
+    return listed_organisation(current_user, value) or abort(404)
+
+
 @bp.get("/")
 def index():
     roles = catalog.roles_by_id()
@@ -40,9 +48,16 @@ def index():
         "rol": _filter(request.args.get("rol"), roles),
         "beleidsterrein": _filter(request.args.get("beleidsterrein"), domains),
         "leergroep": _filter(request.args.get("leergroep"), groups),
+        # From /bladeren: shown as chosen above the list, not offered in the form.
+        "organisatie": _organisation(request.args.get("organisatie")),
+        "belanghebbende": _filter(request.args.get("belanghebbende"), catalog.terms_by_slug(
+            catalog.TermKind.STAKEHOLDER_TYPE)),
+        "jaar": _filter(request.args.get("jaar"), YEARS),
     }
     page = list_cases(current_user, role=chosen["rol"], domain=chosen["beleidsterrein"],
-                      group=chosen["leergroep"], page=page_number(request.args))
+                      group=chosen["leergroep"], organisation=chosen["organisatie"],
+                      stakeholder_type=chosen["belanghebbende"], year=chosen["jaar"],
+                      page=page_number(request.args))
     return render_template("cases/index.html", page=page, chosen=chosen,
                            roles=roles.values(), domains=domains.values(),
                            groups=groups.values())

@@ -147,6 +147,23 @@ FACET_LABELS = {
     "jaar": "Jaar",
 }
 
+# The Atom feeds, by kind; {name} is a role's label or a learning group's name.
+FEED_TITLES = {
+    "cases": "Casusbank: nieuwe casussen",
+    "reflections": "Casusbank: nieuwe reflecties",
+    "role": "Casusbank: {name}, nieuwe casussen en reflecties",
+    "group": "Casusbank: {name}, nieuwe casussen en reflecties",
+}
+
+# /bladeren: each facet by its address segment (the case list's filter), as a heading
+# and in the plural ("alle organisaties").
+BROWSE_FACETS = {
+    "beleidsterrein": ("Beleidsterrein", "beleidsterreinen"),
+    "organisatie": ("Organisatie", "organisaties"),
+    "belanghebbende": ("Soort belanghebbende", "soorten belanghebbenden"),
+    "jaar": ("Jaar", "jaren"),
+}
+
 
 def notice_text(code: str, values: dict) -> str:
     return NOTICES[code].format(**values)
@@ -204,6 +221,10 @@ REFUSALS = {
                      " eerst.",
     "private": "Deze casus mag alleen de auteur lezen. Zo’n casus kunt u niet uitlichten.",
     "pick_two": "Kies twee casussen die u kunt lezen.",
+    "reading_list_unknown_item": "Kies een gepubliceerde casus of reflectie uit de lijst.",
+    "reading_list_note_too_long": "De toelichting is te lang: gebruik hoogstens 300 tekens.",
+    "reading_list_full": "Het leerpad is vol (50 stukken). Haal er eerst een weg.",
+    "reading_list_already_there": "Dit staat al in het leerpad.",
     "pick_survivor": "Kies welke casus blijft.",
     "same_case": "U koos twee keer dezelfde casus. Kies twee verschillende.",
     "already_merged": "Een van deze casussen is al samengevoegd met een andere.",

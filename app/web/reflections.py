@@ -8,8 +8,10 @@ from flask_login import current_user, login_required
 
 from app.services import catalog
 from app.services.cases import case_choices
+from app.services.patterns import reflection_patterns
 from app.services.permissions import can_edit
 from app.services.reflections import (
+    ReflectionFilter,
     ReflectionInput,
     case_shown_with,
     get_visible_reflection,
@@ -24,10 +26,27 @@ bp = Blueprint("reflections", __name__, url_prefix="/reflecties")
 MAX_ID = 2**63 - 1  # larger numbers cannot be ids in the database: a plain 404
 
 
+def _role_filter(parameter: str):
+    """A role from the address; an unknown one is a broken link, so 404 says so."""
+    value = request.args.get(parameter)
+    return (catalog.role(value) or abort(404)) if value else None
+
+
+FILTERS = {"gehandeld": "acted", "gevraagd": "asked", "van": "switch_from", "naar": "switch_to"}
+
+
 @bp.get("/")
 def index():
-    page = list_reflections(current_user, page=page_number(request.args))
-    return render_template("reflections/index.html", page=page)
+    chosen = ReflectionFilter(**{name: _role_filter(parameter)
+                                 for parameter, name in FILTERS.items()})
+    page = list_reflections(current_user, page=page_number(request.args), chosen=chosen)
+    return render_template("reflections/index.html", page=page, chosen=chosen)
+
+
+@bp.get("/patronen")
+def patterns():
+    return render_template("reflections/patterns.html",
+                           patterns=reflection_patterns(current_user))
 
 
 @bp.get(f"/<int(max={MAX_ID}):reflection_id>")

@@ -23,5 +23,6 @@ def index():
                                sort=request.args.get("sorteer", "relevantie"))
     return render_template(
         "search.html", outcome=outcome, text=text, roles=catalog.roles_by_id(),
+        axes=catalog.quadrant_axes(),
         notices=[notice_text(code, values) for code, values in
                  (outcome.notices if outcome else [])])

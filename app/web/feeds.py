@@ -1,0 +1,89 @@
+"""Atom feeds, and the <link rel="alternate"> that lets browsers and readers find them.
+
+The views never look at `current_user`: a feed is the same for everyone (see
+services/feeds.py), so it can be shared and cached without leaking a session's view.
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, abort, request, url_for
+
+from app.services import catalog, feeds
+from app.web.messages import FEED_TITLES
+
+bp = Blueprint("feeds", __name__, url_prefix="/feeds")
+ATOM_TYPE = "application/atom+xml; charset=utf-8"
+
+
+def _addresses(feed_url: str, page_url: str) -> feeds.FeedAddresses:
+    def item_url(item) -> str:
+        if item.search_kind == "case":
+            return url_for("cases.detail", slug=item.slug, _external=True)
+        return url_for("reflections.detail", reflection_id=item.id, _external=True)
+
+    return feeds.FeedAddresses(feed=feed_url, page=page_url,
+                               roles=url_for("pages.roles", _external=True),
+                               host=urlsplit(request.host_url).hostname or "",
+                               item=item_url)
+
+
+def _atom(title: str, items, page_url: str) -> Response:
+    addresses = _addresses(url_for(request.endpoint, _external=True, **request.view_args),
+                           page_url)
+    return Response(feeds.atom_document(title, items, addresses), content_type=ATOM_TYPE)
+
+
+@bp.get("/casussen.atom")
+def cases():
+    return _atom(FEED_TITLES["cases"], feeds.newest_cases(),
+                 url_for("cases.index", _external=True))
+
+
+@bp.get("/reflecties.atom")
+def reflections():
+    return _atom(FEED_TITLES["reflections"], feeds.newest_reflections(),
+                 url_for("reflections.index", _external=True))
+
+
+@bp.get("/rollen/<role_id>.atom")
+def role(role_id: str):
+    role = catalog.role(role_id) or abort(404)
+    return _atom(FEED_TITLES["role"].format(name=role.label), feeds.newest_for_role(role),
+                 url_for("pages.role", role_id=role.id, _external=True))
+
+
+@bp.get("/leergroepen/<slug>.atom")
+def group(slug: str):
+    group = catalog.group(slug) or abort(404)
+    return _atom(FEED_TITLES["group"].format(name=group.name), feeds.newest_for_group(group),
+                 url_for("groups.detail", slug=group.slug, _external=True))
+
+
+def feed_links() -> list[tuple[str, str]]:
+    """(title, address) of the feeds that follow the page being shown, for base.html.
+
+    Decided by the page's endpoint rather than by each template, so that pages owned by
+    others carry their feed without edits; a role or group that does not exist (its
+    404 page) gets none.
+    """
+    endpoint, args = request.endpoint, request.view_args or {}
+    if endpoint in ("pages.home", "cases.index"):
+        links = [(FEED_TITLES["cases"], url_for("feeds.cases"))]
+        if endpoint == "pages.home":
+            links.append((FEED_TITLES["reflections"], url_for("feeds.reflections")))
+        return links
+    if endpoint == "reflections.index":
+        return [(FEED_TITLES["reflections"], url_for("feeds.reflections"))]
+    if endpoint == "pages.role" and (role := catalog.role(args.get("role_id", ""))):
+        return [(FEED_TITLES["role"].format(name=role.label),
+                 url_for("feeds.role", role_id=role.id))]
+    if endpoint == "groups.detail" and (group := catalog.group(args.get("slug", ""))):
+        return [(FEED_TITLES["group"].format(name=group.name),
+                 url_for("feeds.group", slug=group.slug))]
+    return []
+
+
+@bp.app_context_processor
+def _feed_links_for_templates():
+    return {"feed_links": feed_links}
