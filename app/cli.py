@@ -12,6 +12,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.database import refresh_planner_statistics
 from app.models import SiteRole
 from app.services import indexing, users
 from app.services.accounts import create_user, find_user
@@ -125,6 +126,7 @@ def import_command(directory):
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException(
             f"{len(invalid.problems)} problem(s); nothing was imported") from None
+    refresh_planner_statistics()
     click.echo(report.summary() if report.changed else f"nothing changed ({report.summary()})")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 
 from app.extensions import db, migrate
@@ -23,6 +23,15 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
+
+
+def refresh_planner_statistics() -> None:
+    """ANALYZE: without statistics SQLite takes the status index for the newest cases
+    and the featured ones (nearly every case is published, so it narrows nothing) and
+    sorts all of them: 90 ms instead of 2 ms at 50,000 cases. PostgreSQL takes the same
+    statement. `flask content import` runs it, and so every `make run`."""
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
 
 
 def _ensure_sqlite_folder(url: str) -> None:

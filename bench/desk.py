@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import select, update
 
+from app.database import refresh_planner_statistics
 from app.extensions import db
 from app.models import Case, Status, User, utcnow
 from app.services import indexing
@@ -82,6 +83,7 @@ def main() -> None:
         with temporary_casusbank(minimal_content(Path(folder))) as (app, _):
             load(docs)
             slug = _prepare(args.submitted)
+            refresh_planner_statistics()  # as the import does at every `make run`
             indexing.rebuild(indexing.search_index())
             indexing.sync(indexing.search_index())
             client = app.test_client()

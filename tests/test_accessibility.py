@@ -22,8 +22,8 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from app.extensions import db
-from app.models import Reflection, User
-from app.services import indexing, workflow
+from app.models import Case, LearningGroup, Reflection, User
+from app.services import indexing, reading_list, workflow
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case, update_case
 from app.services.content_import import import_content
@@ -74,6 +74,10 @@ def _write_content() -> dict[str, str]:
     sent_back = submit_case(member, CaseInput(**{
         **PEILBESLUIT, "title": "Dijkwacht met vrijwilligers", "body": "Vrijwilligers."}))
     workflow.send_back(editor, sent_back, "Noem de rol van het waterschap.")
+    water = db.session.scalar(select(LearningGroup).where(LearningGroup.slug == "water"))
+    for slug in ("waterschappen-en-regenwater", "groepscasus-water"):  # buttons to check
+        listed = db.session.scalar(select(Case).where(Case.slug == slug))
+        reading_list.add(member, water, "case", listed.id, "Lees dit eerst.")
     reflection = db.session.scalar(select(Reflection).where(
         Reflection.title == "Aan tafel met bewoners en onderhoudsbedrijf"))
     return {"reflection": f"/reflecties/{reflection.id}",
@@ -218,6 +222,9 @@ PUBLIC_PAGES = {
     "patterns": "/reflecties/patronen",
     "groups": "/leergroepen",
     "group": "/leergroepen/water",
+    "group-by-role": "/leergroepen/water?rol=netwerkend",
+    "reflections-switch": "/reflecties/?van=rechtmatig&naar=responsief",
+    "cases-by-year": "/casussen/?jaar=2020",
     "browse": "/bladeren",
     "browse-facet": "/bladeren/beleidsterrein",
     "search-form": "/zoeken",
@@ -243,6 +250,7 @@ EDITOR_PAGES = {
     "case": f"/casussen/{HISTORY_CASE}",
     "reflection": "{reflection}",
     "own-items": "/mijn-bijdragen",
+    "group": "/leergroepen/water",
 }
 ADMIN_PAGES = {
     "users": "/beheer/gebruikers",

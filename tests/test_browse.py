@@ -3,7 +3,7 @@ is what its link lists, and every count is one grouped query."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from html import unescape
 
 import pytest
@@ -94,8 +94,9 @@ def expected_counts(app, viewer: str) -> dict[str, dict[str, int]]:
                 add("organisatie", case.organisation)
             for kind in case.stakeholder_types:
                 add("belanghebbende", kind.label)
-            if case.year_start:
-                for year in range(case.year_start, (case.year_end or case.year_start) + 1):
+            if case.year_start:  # to this year while it runs, as search counts it too
+                last = case.year_end or max(date.today().year, case.year_start)
+                for year in range(case.year_start, last + 1):
                     add("jaar", str(year))
     return counts
 
@@ -128,9 +129,11 @@ def test_counts_are_what_the_reader_may_see_and_links_list_that_many(
 
 
 def test_a_case_counts_in_every_year_it_ran(app, extra, browser):
-    rows = facet_rows(browser, "jaar")
-    assert [(label, count) for _href, label, count in rows] == [
-        ("2022", 1), ("2021", 2), ("2020", 2), ("2019", 1), ("2017", 1)]
+    rows = {label: count for _href, label, count in facet_rows(browser, "jaar")}
+    # Anonymous readers see "Bladeren openbaar" (2020–2022) and the fixtures' public
+    # cases; a case with a start year only runs to this year, as in search.
+    assert {"2020", "2021", "2022"} <= set(rows)
+    assert max(map(int, rows)) == date.today().year
     html = browser.get("/casussen/?jaar=2020").get_data(as_text=True)
     assert "Bladeren openbaar" in html and "Waterschappen en regenwater" in html
     assert "Bladeren concept" not in html and "Bladeren privé" not in html

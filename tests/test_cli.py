@@ -1,7 +1,7 @@
 """The `flask` commands an operator or editor uses."""
 import shutil
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import User
@@ -42,6 +42,14 @@ def test_content_import_reports_what_changed(bare_app):
     assert "cases: 4 new" in first.output
     second = run(bare_app, "content", "import", str(FIXTURE_CONTENT))
     assert second.output.startswith("nothing changed")
+
+
+def test_content_import_leaves_statistics_for_the_query_planner(bare_app):
+    """Without them SQLite sorts every published case for the front page's newest six."""
+    run(bare_app, "content", "import")
+    with bare_app.app_context():
+        tables = db.session.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars()
+        assert {"cases", "reflections"} <= set(tables)
 
 
 def test_content_import_defaults_to_the_configured_folder(bare_app):

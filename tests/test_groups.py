@@ -27,7 +27,8 @@ def _reading_list(html: str) -> list[str]:
         return []
     listed = html[html.index('<ol class="reading-list">'):html.index("</ol>",
                   html.index('<ol class="reading-list">'))]
-    return re.findall(r'<li>\s*<a href="[^"]+">([^<]+)</a>', listed)
+    return re.findall(r'<li id="leerpad-\d+" tabindex="-1">\s*<a href="[^"]+">([^<]+)</a>',
+                      listed)
 
 
 def _add(browser, item: str, note: str = ""):
@@ -91,7 +92,8 @@ def test_members_build_and_order_the_reading_list(app, member):
         last = db.session.scalars(select(ReadingListEntry).order_by(
             ReadingListEntry.position.desc())).first().id
     member.submit(GROUP, {}, post_url=f"{GROUP}/leerpad/{last}/omhoog")
-    member.submit(GROUP, {}, post_url=f"{GROUP}/leerpad/{last}/omhoog")
+    back = member.submit(GROUP, {}, post_url=f"{GROUP}/leerpad/{last}/omhoog")
+    assert back.headers["Location"].endswith(f"#leerpad-{last}")  # keyboard users stay put
     moved = _reading_list(member.get(GROUP).get_data(as_text=True))
     assert moved[0] == titles[2] and moved[1:] == titles[:2]
     member.submit(GROUP, {}, post_url=f"{GROUP}/leerpad/{last}/verwijderen")
@@ -134,3 +136,20 @@ def test_an_item_the_curator_may_not_read_cannot_be_added(app, users, editor):
     assert "Kies een gepubliceerde casus" in editor.get(refused.headers["Location"]).get_data(
         as_text=True)
     assert _add(editor, "case:abc").status_code == 303  # nonsense: a message, not a 500
+
+
+def test_private_items_and_items_of_other_groups_stay_off_the_list(app, users, member):
+    ids = _ids(app)
+    with app.app_context():
+        db.session.add(Case(slug="eigen", title="Eigen aantekening", visibility="private",
+                            status="published", owner_id=users["member"],
+                            groups=[db.session.scalar(select(LearningGroup).where(
+                                LearningGroup.slug == "water"))]))
+        db.session.commit()
+        own = db.session.scalar(select(Case.id).where(Case.slug == "eigen"))
+    for item in (f"case:{own}", ids["geluidsmaatregelen-hsl-zuid"]):  # private; not Water's
+        refused = _add(member, item)
+        assert "Kies een gepubliceerde casus" in member.get(
+            refused.headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(ReadingListEntry)) is None

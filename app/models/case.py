@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, case, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime
@@ -17,6 +17,9 @@ if TYPE_CHECKING:
     from app.models.group import SubTheme
     from app.models.reflection import Reflection
     from app.models.taxonomy import Role, Term
+
+
+MAX_SPAN_YEARS = 50  # a case that runs "to this day" counts for at most this many years
 
 
 def _link_table(name: str, column: str, target: str) -> Table:
@@ -58,7 +61,7 @@ class Case(ItemMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("cases.id", ondelete="SET NULL"))
     # Set when an editor features the case on the home page ("uitgelicht"); newest first.
-    featured_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    featured_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     policy_domain: Mapped[Term | None] = relationship(foreign_keys=[policy_domain_id])
     phase: Mapped[Term | None] = relationship(foreign_keys=[phase_id])
@@ -77,6 +80,23 @@ class Case(ItemMixin, Base):
     reflections: Mapped[list[Reflection]] = relationship(
         back_populates="case", order_by="Reflection.occurred_on"
     )
+
+    def years(self, this_year: int) -> range:
+        """The years the case is about: start to end, or to `this_year` while it runs,
+        never more than MAX_SPAN_YEARS. The index (per case) and the year browser (in SQL,
+        `last_year`) count by this one rule."""
+        if not self.year_start:
+            return range(0)
+        end = self.year_end or max(this_year, self.year_start)
+        return range(self.year_start, min(end, self.year_start + MAX_SPAN_YEARS) + 1)
+
+    @classmethod
+    def last_year(cls, this_year: int) -> ColumnElement[int]:
+        """The last of `years()`, as SQL."""
+        running = case((cls.year_start > this_year, cls.year_start), else_=this_year)
+        end = func.coalesce(cls.year_end, running)
+        limit = cls.year_start + MAX_SPAN_YEARS
+        return case((end > limit, limit), else_=end)
 
     @property
     def role_ids(self) -> list[str]:

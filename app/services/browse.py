@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import or_
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, Role
@@ -58,13 +59,17 @@ def _lead_role(case: Case) -> Role | None:
 
 
 def _group_cases(user, group: LearningGroup) -> list[Case]:
+    """With what the page shows of each case loaded in one query per relation."""
     return list(db.session.scalars(
-        visible_cases(user).where(Case.groups.any(LearningGroup.id == group.id))))
+        visible_cases(user).where(Case.groups.any(LearningGroup.id == group.id))
+        .options(selectinload(Case.roles), selectinload(Case.dominant_role),
+                 selectinload(Case.subthemes), selectinload(Case.policy_domain))))
 
 
 def _group_reflections(user, group: LearningGroup) -> list[Reflection]:
     return list(db.session.scalars(
-        visible_reflections(user).where(Reflection.group_id == group.id)))
+        visible_reflections(user).where(Reflection.group_id == group.id)
+        .options(selectinload(Reflection.roles_acted), selectinload(Reflection.roles_asked))))
 
 
 def _newest(item: Case | Reflection) -> tuple:

@@ -8,6 +8,7 @@ cases its link lists. The filters the case list takes for these facets live here
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import ColumnElement, Integer, and_, func, literal, select
 
@@ -31,8 +32,8 @@ class FacetValue:
 
 
 def _last_year():
-    """A case without an end year ran in its start year only."""
-    return func.coalesce(Case.year_end, Case.year_start)
+    """By the same rule as the index (Case.years): a running case counts to this year."""
+    return Case.last_year(date.today().year)
 
 
 def in_year(year: int) -> ColumnElement[bool]:

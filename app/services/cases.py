@@ -212,7 +212,9 @@ def get_visible_case(user, slug: str) -> Case | None:
 def visible_cases(user):
     """A SELECT of the published cases `user` may see, newest first, to filter further."""
     return (select(Case).where(visible_condition(user, Case, listed=True))
-            .order_by(Case.published_at.desc().nulls_last(), Case.id.desc()))
+            # Published items always have a publication time: no NULLS LAST, which kept
+            # SQLite from walking the published_at index (90 ms → ms at 50,000 cases).
+            .order_by(Case.published_at.desc(), Case.id.desc()))
 
 
 def list_cases(user, *, role: Role | None = None, domain: Term | None = None,

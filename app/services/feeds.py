@@ -65,7 +65,7 @@ def _newest(model: type[Item], *conditions) -> list[Item]:
     statement = (select(model).where(visible_condition(_anonymous(), model, listed=True),
                                      *conditions)
                  .options(*roles)
-                 .order_by(model.published_at.desc().nulls_last(), model.id.desc())
+                 .order_by(model.published_at.desc(), model.id.desc())
                  .limit(FEED_SIZE))
     return list(db.session.scalars(statement))
 

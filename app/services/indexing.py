@@ -24,7 +24,6 @@ from app.models import Case, ChangeLog, ItemMixin, Reflection
 from app.search import LEAD_WORDS, IndexMissing, SearchIndex
 
 log = logging.getLogger(__name__)
-MAX_SPAN_YEARS = 50
 MANY_ITEMS = 5_000  # from here on a rebuild uses several writer processes
 MODELS: dict[str, type[ItemMixin]] = {"case": Case, "reflection": Reflection}
 # Everything document_for reads, loaded in one query per relation instead of one per item.
@@ -43,10 +42,7 @@ def _years(item: ItemMixin) -> list[int]:
     reflection's date."""
     if isinstance(item, Reflection):
         return [item.occurred_on.year] if item.occurred_on else []
-    if not item.year_start:
-        return []
-    end = item.year_end or max(date.today().year, item.year_start)
-    return list(range(item.year_start, min(end, item.year_start + MAX_SPAN_YEARS) + 1))
+    return list(item.years(date.today().year))
 
 
 def _texts(item: ItemMixin) -> dict[str, str]:

@@ -11,9 +11,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, LearningGroup, ReadingListEntry, Reflection
+from app.models import Case, LearningGroup, ReadingListEntry, Reflection, Visibility
 from app.services.browse import group_items
-from app.services.permissions import can_curate_reading_list, can_view, is_listed
+from app.services.permissions import can_curate_reading_list, is_listed
 from app.services.validation import Refused
 
 MAX_NOTE = 300
@@ -34,10 +34,20 @@ def _require_curator(user, group: LearningGroup) -> None:
         raise PermissionError("only members and editors keep the reading list")
 
 
-def _item(user, kind: str, item_id: int) -> Case | Reflection:
+def _belongs(group: LearningGroup, item: Case | Reflection) -> bool:
+    if isinstance(item, Case):
+        return group in item.groups
+    return item.group_id == group.id
+
+
+def _item(user, group: LearningGroup, kind: str, item_id: int) -> Case | Reflection:
+    """One of the group's own published items the curator may read, never a private one:
+    a list is for the group, and an entry only its author could see would take a place
+    in it that nobody else can see or clear."""
     model = Case if kind == "case" else Reflection
     item = db.session.get(model, item_id)
-    if item is None or not is_listed(user, item):
+    if (item is None or item.visibility == Visibility.PRIVATE or not _belongs(group, item)
+            or not is_listed(user, item)):
         raise Refused("reading_list_unknown_item")
     return item
 
@@ -48,7 +58,7 @@ def add(user, group: LearningGroup, kind: str, item_id: int, note: str = "") -> 
     note = " ".join((note or "").split())
     if len(note) > MAX_NOTE:
         raise Refused("reading_list_note_too_long")
-    item = _item(user, kind, item_id)
+    item = _item(user, group, kind, item_id)
     count = db.session.scalar(select(func.count()).select_from(ReadingListEntry).where(
         ReadingListEntry.group_id == group.id)) or 0
     if count >= MAX_ENTRIES:
@@ -100,7 +110,7 @@ def _renumber(group: LearningGroup) -> None:
 def remove(user, group: LearningGroup, entry_id: int) -> None:
     _require_curator(user, group)
     entry = _entry(group, entry_id)
-    if not can_view(user, entry.item):
+    if not is_listed(user, entry.item):
         raise LookupError("not an entry this curator can see")
     db.session.delete(entry)
     db.session.commit()

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from app.services import browse, catalog, reading_list
 from app.services.permissions import can_curate_reading_list
 from app.services.validation import Refused
-from app.web.messages import REFUSALS
+from app.web.messages import READING_LIST_DONE, REFUSALS
 
 bp = Blueprint("groups", __name__, url_prefix="/leergroepen")
 
@@ -39,8 +39,11 @@ def _curated_group(slug: str):
     return group
 
 
-def _back(group):
-    return redirect(url_for("groups.detail", slug=group.slug, _anchor="leerpad"), code=303)
+def _back(group, entry_id: int | None = None):
+    """Back to the entry just moved (it has tabindex -1, so keyboard users keep their
+    place), or to the list."""
+    anchor = f"leerpad-{entry_id}" if entry_id else "leerpad"
+    return redirect(url_for("groups.detail", slug=group.slug, _anchor=anchor), code=303)
 
 
 @bp.post("/<slug>/leerpad")
@@ -56,7 +59,7 @@ def add_to_reading_list(slug: str):
     except Refused as refused:
         flash(REFUSALS[refused.code], "error")
     else:
-        flash("Toegevoegd aan het leerpad.", "success")
+        flash(READING_LIST_DONE["added"], "success")
     return _back(group)
 
 
@@ -72,9 +75,10 @@ def change_reading_list(slug: str, entry_id: int, step: str):
             reading_list.move(current_user, group, entry_id, STEPS[step])
         elif step == "verwijderen":
             reading_list.remove(current_user, group, entry_id)
-            flash("Verwijderd uit het leerpad.", "success")
+            flash(READING_LIST_DONE["removed"], "success")
+            return _back(group)
         else:
             abort(404)
     except LookupError:
         abort(404)
-    return _back(group)
+    return _back(group, entry_id)

@@ -214,6 +214,11 @@ STEP_DONE = {
     "archiveren": "Gearchiveerd. Het staat niet meer in lijsten en zoekresultaten.",
 }
 
+READING_LIST_DONE = {
+    "added": "Toegevoegd aan het leerpad.",
+    "removed": "Verwijderd uit het leerpad.",
+}
+
 # services.validation.Refused codes (workflow, merge, featuring), and the merge form's
 # own checks.
 REFUSALS = {
