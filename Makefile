@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run dev test install prepare screenshots clean
+.PHONY: run dev test install prepare translations messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,13 +26,30 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-TEST_NEEDS := $(VENV)/.installed-test
+# The interface in English: the .po catalogues are in the repository, the compiled .mo
+# files are made here (and ignored by git).
+CATALOGUES := $(wildcard app/translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel -q compile -i $< -o $@
+
+translations: $(COMPILED)
+
+# After changing interface text: collect it again and add the new messages to each
+# catalogue (then translate them; tests/test_language.py fails until every one is).
+messages: $(VENV)/.installed
+	$(BIN)/pybabel -q extract -F babel.cfg -k _l --no-location --sort-output \
+		-o app/translations/messages.pot .
+	$(BIN)/pybabel -q update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+TEST_NEEDS := $(VENV)/.installed-test $(COMPILED)
 ifneq ($(shell command -v npm 2>/dev/null),)
 TEST_NEEDS += node_modules/.installed
 endif
 
 # Database schema, seed content and search index; each step does nothing when up to date.
-prepare: install
+prepare: install translations
 	$(FLASK) db upgrade
 	$(FLASK) content import
 	$(FLASK) search sync
@@ -57,4 +74,4 @@ screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m tools.screenshots
 
 clean:
-	rm -rf $(VENV) node_modules instance search_index/CURRENT search_index/v-*
+	rm -rf $(VENV) node_modules instance search_index/CURRENT search_index/v-* $(COMPILED)

@@ -21,6 +21,7 @@ from app.web import (
     search,
     taxonomy,
 )
+from app.web.language import register_language
 from app.web.templating import register_templating
 from app.web.transport import register_transport
 
@@ -57,5 +58,6 @@ def register_web(app: Flask) -> None:
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     errors.register_error_pages(app)
+    register_language(app)
     register_templating(app)
     app.after_request(_add_security_headers)

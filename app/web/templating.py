@@ -5,6 +5,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
+from flask_babel import format_date
 from markupsafe import Markup, escape
 
 from app.services.reflections import PROMPT_HEADINGS
@@ -16,9 +17,6 @@ from app.web.messages import (
     STATUS_LABELS,
     VISIBILITY_LABELS,
 )
-
-MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-          "september", "oktober", "november", "december")
 
 
 def paragraphs(text: str | None) -> Markup:
@@ -35,10 +33,11 @@ def lookup(keys, mapping: dict) -> list:
     return [mapping[key] for key in keys if key in mapping]
 
 
-def dutch_date(value: date | datetime | None) -> str:
+def long_date(value: date | datetime | None) -> str:
+    """"1 december 2026" or "1 December 2026", in the reader's language."""
     if value is None:
         return ""
-    return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+    return format_date(value, "d MMMM y")
 
 
 def url_for_page(page: int) -> str:
@@ -75,7 +74,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(paragraphs)
-    app.add_template_filter(dutch_date)
+    app.add_template_filter(long_date)
     app.add_template_filter(lookup)
     app.add_template_global(url_for_page)
     app.add_template_global(item_url)
