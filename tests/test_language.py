@@ -23,7 +23,8 @@ def _english(client, path="/", **headers):
 def test_dutch_is_the_default(browser):
     html = browser.get("/").get_data(as_text=True)
     assert '<html lang="nl">' in html
-    assert 'value="en" lang="en" class="button button--link">English</button>' in html  # the switch names the other language
+    # The switch names the other language, in that language.
+    assert 'value="en" lang="en" class="button button--link">English</button>' in html
 
 
 def test_the_browser_language_decides_without_a_choice(browser):

@@ -29,6 +29,7 @@ class FacetValue:
     value: str   # what the case list's filter takes: a slug, an organisation, a year
     label: str
     count: int
+    label_en: str = ""  # a term's English label
 
 
 def _last_year():
@@ -48,21 +49,21 @@ def _listed(user) -> ColumnElement[bool]:
 def _term_counts(user, kind: TermKind, statement) -> list[FacetValue]:
     rows = db.session.execute(
         statement.where(_listed(user), Term.kind == kind.value, Term.merged_into_id.is_(None))
-        .group_by(Term.id, Term.slug, Term.label, Term.position)
+        .group_by(Term.id, Term.slug, Term.label, Term.label_en, Term.position)
         .order_by(Term.position, Term.label))
-    return [FacetValue(slug, label, count) for slug, label, count in rows]
+    return [FacetValue(slug, label, count, label_en) for slug, label, label_en, count in rows]
 
 
 def _policy_domains(user) -> list[FacetValue]:
     return _term_counts(user, TermKind.POLICY_DOMAIN,
-                        select(Term.slug, Term.label, func.count(Case.id))
+                        select(Term.slug, Term.label, Term.label_en, func.count(Case.id))
                         .join(Case, Case.policy_domain_id == Term.id))
 
 
 def _stakeholder_types(user) -> list[FacetValue]:
     link = case_stakeholder_types
     return _term_counts(user, TermKind.STAKEHOLDER_TYPE,
-                        select(Term.slug, Term.label, func.count(Case.id))
+                        select(Term.slug, Term.label, Term.label_en, func.count(Case.id))
                         .join(link, link.c.term_id == Term.id)
                         .join(Case, Case.id == link.c.case_id))
 

@@ -71,9 +71,9 @@ def subthemes_by_slug() -> dict[str, SubTheme]:
     return {theme.slug: theme for theme in db.session.scalars(select(SubTheme))}
 
 
-def quadrant_axes() -> dict[str, str]:
-    """Axis slug ('boven', 'links', …) to its label."""
-    return {term.slug: term.label for term in terms(TermKind.QUADRANT_AXIS)}
+def quadrant_axes() -> dict[str, Term]:
+    """Axis slug ('boven', 'links', …) to its term (labels in Dutch and English)."""
+    return {term.slug: term for term in terms(TermKind.QUADRANT_AXIS)}
 
 
 def _count_by_role(user, model, item_column: str, link_tables) -> dict[str, int]:

@@ -48,6 +48,7 @@ class FacetOption:
     label: str
     count: int
     selected: bool
+    label_en: str = ""  # the English label, where the vocabulary has one
 
 
 @dataclass
@@ -144,17 +145,19 @@ def _typed_filters(text: str, chosen: dict[str, list[str]]) -> str:
 
 # -- facets with labels ---------------------------------------------------------------------
 
-def _labels(parameter: str) -> dict[str, tuple[str, str]]:
-    """Index value -> (value in the address, label) for the facet of `parameter`."""
+def _labels(parameter: str) -> dict[str, tuple[str, str, str]]:
+    """Index value -> (value in the address, label, English label) for the facet of
+    `parameter`."""
     if parameter == "rol":
-        return {role.id: (role.id, role.label) for role in catalog.roles()}
+        return {role.id: (role.id, role.label, role.label_en) for role in catalog.roles()}
     if parameter == "type":
-        return {"case": ("casus", "Casus"), "reflection": ("reflectie", "Reflectie")}
+        return {"case": ("casus", "Casus", "Case"),
+                "reflection": ("reflectie", "Reflectie", "Reflection")}
     if parameter == "beleidsterrein":
-        return {t.slug: (t.slug, t.label)
+        return {t.slug: (t.slug, t.label, t.label_en)
                 for t in catalog.terms(catalog.TermKind.POLICY_DOMAIN)}
     if parameter == "leergroep":
-        return {str(g.id): (g.slug, g.name) for g in catalog.groups()}
+        return {str(g.id): (g.slug, g.name, "") for g in catalog.groups()}
     return {}
 
 
@@ -166,9 +169,11 @@ def _facets(counts: dict[str, dict[str, int]], chosen) -> dict[str, Facet]:
         found = {value: count for value, count in counts.get(name, {}).items() if value}
         # The roles: all four, in the quadrant's order, also at zero.
         values = labels if parameter == "rol" else found
-        options = [FacetOption(*labels.get(value, (value, value)), found.get(value, 0),
-                               labels.get(value, (value,))[0] in chosen.get(parameter, []))
-                   for value in values]
+        options = []
+        for value in values:
+            address, label, label_en = labels.get(value, (value, value, ""))
+            options.append(FacetOption(address, label, found.get(value, 0),
+                                       address in chosen.get(parameter, []), label_en))
         if parameter == "jaar":
             options.sort(key=lambda option: option.value, reverse=True)
         elif parameter != "rol":

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 
 from app.extensions import csrf, limiter, login_manager
 from app.services.accounts import load_user
@@ -53,7 +54,10 @@ def register_web(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Log in om deze pagina te bekijken."
+    # Flask-Login flashes this; str() words it in the language of that request (a lazy
+    # text cannot be stored in the session).
+    login_manager.login_message = _l("Log in om deze pagina te bekijken.")
+    login_manager.localize_callback = str
     login_manager.login_message_category = "info"
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

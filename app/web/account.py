@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from app.extensions import limiter
@@ -37,7 +38,7 @@ def password():
             errors = error_messages(failure)
         else:
             login_user(user)  # this session stays; every other one has ended
-            flash("Uw wachtwoord is gewijzigd. Gebruik voortaan het nieuwe wachtwoord.",
+            flash(_("Uw wachtwoord is gewijzigd. Gebruik voortaan het nieuwe wachtwoord."),
                   "success")
             return redirect(url_for("account.password"), code=303)
     return render_template("account/password.html", errors=errors,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import audit, catalog
@@ -69,7 +70,7 @@ def new_user():
         except ValidationFailed as failure:
             errors = error_messages(failure)
         else:
-            flash(f"Het account voor {user.email} is aangemaakt.", "success")
+            flash(_("Het account voor %(email)s is aangemaakt.", email=user.email), "success")
             return redirect(url_for("admin.user", user_id=user.id), code=303)
     return render_template("admin/new_user.html", form=form, errors=errors,
                            options=_form_options(), min_length=MIN_PASSWORD_LENGTH
@@ -89,7 +90,7 @@ def user(user_id: int):
         except ValidationFailed as failure:
             errors = error_messages(failure)
         else:
-            flash("De wijzigingen zijn opgeslagen." if done else "Er was niets gewijzigd.",
+            flash(_("De wijzigingen zijn opgeslagen.") if done else _("Er was niets gewijzigd."),
                   "success")
             # An admin who just gave up their own admin role can no longer see this page.
             target = (url_for("admin.user", user_id=account.id) if is_admin(current_user)

@@ -11,6 +11,8 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.extensions import limiter
@@ -18,7 +20,7 @@ from app.services.accounts import authenticate, record_sign_out
 from app.web.forms import safe_next
 
 bp = Blueprint("auth", __name__)
-SIGN_IN_FAILED = "Het e-mailadres of het wachtwoord klopt niet."
+SIGN_IN_FAILED = _l("Het e-mailadres of het wachtwoord klopt niet.")
 # What a sign-in does not throw away of the session it replaces: notices not yet shown.
 KEPT_ON_SIGN_IN = ("_flashes",)
 
@@ -53,9 +55,9 @@ def login():
         if user is not None:
             _fresh_session()
             login_user(user)
-            flash(f"U bent ingelogd als {user.name}.", "success")
+            flash(_("U bent ingelogd als %(name)s.", name=user.name), "success")
             return redirect(next_url, code=303)
-        errors = {"email": SIGN_IN_FAILED}
+        errors = {"email": str(SIGN_IN_FAILED)}
     return render_template("auth/login.html", errors=errors, email=email,
                            next_url=next_url), (401 if errors else 200)
 
@@ -66,5 +68,5 @@ def logout():
     record_sign_out(current_user._get_current_object())
     logout_user()
     session.clear()
-    flash("U bent uitgelogd.", "success")
+    flash(_("U bent uitgelogd."), "success")
     return redirect(url_for("pages.home"), code=303)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import catalog
@@ -104,7 +105,7 @@ def new():
         submit = partial(submit_case, submit=submit_wanted(), warn_duplicates=True)
         form, errors, case = submitted(CaseInput, submit)
         if case:
-            flash(saved_message("casus", case), "success")
+            flash(saved_message(_("casus"), case), "success")
             return redirect(url_for("cases.detail", slug=case.slug), code=303)
     duplicates = cases_with_title_like(current_user, form.title) if "confirm_new" in errors else []
     return _render_form(form, errors, duplicates=duplicates)
@@ -121,6 +122,6 @@ def edit(slug: str):
         save = partial(update_case, case=case, submit=submit_wanted())
         form, errors, saved = submitted(CaseInput, lambda user, data: save(user, data=data))
         if saved:
-            flash(saved_message("casus", saved), "success")
+            flash(saved_message(_("casus"), saved), "success")
             return redirect(url_for("cases.detail", slug=saved.slug), code=303)
     return _render_form(form, errors, case=case)

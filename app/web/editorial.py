@@ -4,6 +4,7 @@ same 404 as for an item that does not exist."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.models import Case, ItemMixin
@@ -60,9 +61,9 @@ def _change_status(item: ItemMixin):
     except PermissionError:
         abort(404)
     except Refused as refused:
-        flash(REFUSALS[refused.code], "error")
+        flash(str(REFUSALS[refused.code]), "error")
     else:
-        flash(STEP_DONE[step], "success")
+        flash(str(STEP_DONE[step]), "success")
     return redirect(item_page(item), code=303)
 
 
@@ -97,9 +98,11 @@ def _restore(item: ItemMixin, number: int):
         abort(404)
     except ValidationFailed as failure:
         problems = "; ".join(error_messages(failure).values())
-        flash(f"Versie {number} kan niet worden teruggezet: {problems}", "error")
+        flash(_("Versie %(number)s kan niet worden teruggezet: %(problems)s", number=number,
+                problems=problems), "error")
         return redirect(editorial_url(item, "history"), code=303)
-    flash(f"Versie {number} is teruggezet. Dat is een nieuwe versie geworden.", "success")
+    flash(_("Versie %(number)s is teruggezet. Dat is een nieuwe versie geworden.",
+            number=number), "success")
     return redirect(item_page(item), code=303)
 
 
@@ -155,9 +158,9 @@ def merge_page():
     if request.method == "POST":
         keep = request.form.get("blijft")
         if first is None or second is None:
-            error = REFUSALS["pick_two"]
+            error = str(REFUSALS["pick_two"])
         elif keep not in (first.slug, second.slug):
-            error = REFUSALS["pick_survivor"]
+            error = str(REFUSALS["pick_survivor"])
         else:
             survivor, absorbed = (first, second) if keep == first.slug else (second, first)
             try:
@@ -165,10 +168,10 @@ def merge_page():
             except PermissionError:
                 abort(404)
             except Refused as refused:
-                error = REFUSALS[refused.code]
+                error = str(REFUSALS[refused.code])
             else:
-                flash(f"‘{absorbed.title}’ is samengevoegd met deze casus. Het oude adres"
-                      " leidt voortaan hierheen.", "success")
+                flash(_("‘%(title)s’ is samengevoegd met deze casus. Het oude adres leidt"
+                        " voortaan hierheen.", title=absorbed.title), "success")
                 return redirect(item_page(survivor), code=303)
     readable = {case.slug: len(visible_reflections(current_user, case))
                 for case in (first, second) if case is not None}

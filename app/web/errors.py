@@ -1,33 +1,38 @@
-"""Error pages that say what happened and what to do next, in Dutch."""
+"""Error pages that say what happened and what to do next, in the reader's language."""
 from __future__ import annotations
 
 import math
 import time
 
 from flask import Flask, render_template
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 
 from app.extensions import limiter
 
+# Lazy texts: each page is worded in the language of the request it answers.
 ERRORS = {
-    400: ("Dit verzoek klopt niet", "Ga terug en probeer het opnieuw."),
-    403: ("U mag deze pagina niet bekijken", "Log in met een ander account of ga terug."),
-    404: ("Pagina niet gevonden", "Controleer het adres, of zoek wat u nodig hebt."),
-    405: ("Dit kan niet op deze pagina", "Ga terug en probeer het opnieuw."),
-    413: ("Uw bericht is te groot",
-          "Wat u stuurde is groter dan wij aannemen. Maak de tekst korter en probeer het"
-          " opnieuw."),
-    429: ("Te veel pogingen", "Wacht een paar minuten en probeer het dan opnieuw."),
-    500: ("Er ging iets mis bij ons", "Probeer het over een paar minuten opnieuw."),
+    400: (_l("Dit verzoek klopt niet"), _l("Ga terug en probeer het opnieuw.")),
+    403: (_l("U mag deze pagina niet bekijken"),
+          _l("Log in met een ander account of ga terug.")),
+    404: (_l("Pagina niet gevonden"), _l("Controleer het adres, of zoek wat u nodig hebt.")),
+    405: (_l("Dit kan niet op deze pagina"), _l("Ga terug en probeer het opnieuw.")),
+    413: (_l("Uw bericht is te groot"),
+          _l("Wat u stuurde is groter dan wij aannemen. Maak de tekst korter en probeer het"
+             " opnieuw.")),
+    429: (_l("Te veel pogingen"), _l("Wacht een paar minuten en probeer het dan opnieuw.")),
+    500: (_l("Er ging iets mis bij ons"), _l("Probeer het over een paar minuten opnieuw.")),
 }
-CSRF_EXPIRED = ("Het formulier is verlopen",
-                "Uit veiligheid kon dit formulier niet worden verwerkt. Ga terug, laad de"
-                " pagina opnieuw en verstuur het nog een keer.")
+CSRF_EXPIRED = (_l("Het formulier is verlopen"),
+                _l("Uit veiligheid kon dit formulier niet worden verwerkt. Ga terug, laad de"
+                   " pagina opnieuw en verstuur het nog een keer."))
 
 
-def _page(status: int, title: str, advice: str):
-    return render_template("error.html", status=status, title=title, advice=advice), status
+def _page(status: int, title, advice):
+    return render_template("error.html", status=status, title=str(title),
+                           advice=str(advice)), status
 
 
 def _too_many_attempts(error: RateLimitExceeded):
@@ -36,10 +41,11 @@ def _too_many_attempts(error: RateLimitExceeded):
     # reset_at is rounded up to a whole second; without that second 15 minutes read as 16.
     seconds = limit.reset_at - 1 - time.time() if limit is not None else 60
     minutes = max(1, math.ceil(seconds / 60))
-    wait = "1 minuut" if minutes == 1 else f"{minutes} minuten"
     return _page(429, ERRORS[429][0],
-                 f"U hebt het te vaak achter elkaar geprobeerd. Wacht {wait} en probeer het"
-                 " dan opnieuw.")
+                 ngettext("U hebt het te vaak achter elkaar geprobeerd. Wacht %(num)d minuut"
+                          " en probeer het dan opnieuw.",
+                          "U hebt het te vaak achter elkaar geprobeerd. Wacht %(num)d minuten"
+                          " en probeer het dan opnieuw.", minutes))
 
 
 def register_error_pages(app: Flask) -> None:

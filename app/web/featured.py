@@ -7,6 +7,7 @@ exist.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.services import featured
@@ -39,9 +40,9 @@ def feature(slug: str):
     try:
         featured.feature(current_user, case)
     except Refused as refusal:
-        flash(REFUSALS[refusal.code], "error")
+        flash(str(REFUSALS[refusal.code]), "error")
     else:
-        flash("De casus staat nu op de voorpagina, bij ‘Uitgelicht’.", "success")
+        flash(_("De casus staat nu op de voorpagina, bij ‘Uitgelicht’."), "success")
     return _back(case)
 
 
@@ -49,5 +50,5 @@ def feature(slug: str):
 def unfeature(slug: str):
     case = _case(slug)
     featured.unfeature(current_user, case)
-    flash("De casus staat niet meer op de voorpagina.", "success")
+    flash(_("De casus staat niet meer op de voorpagina."), "success")
     return _back(case)

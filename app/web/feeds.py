@@ -1,15 +1,20 @@
 """Atom feeds, and the <link rel="alternate"> that lets browsers and readers find them.
 
 The views never look at `current_user`: a feed is the same for everyone (see
-services/feeds.py), so it can be shared and cached without leaking a session's view.
+services/feeds.py), so it can be shared and cached without leaking a session's view. For
+the same reason a feed document is always Dutch, like the items in it (xml:lang="nl"),
+whatever language the reader chose; only the titles of the <link>s on the pages follow
+the reader's language.
 """
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, request, url_for
+from flask_babel import force_locale
 
 from app.services import catalog, feeds
+from app.web.language import DEFAULT, localized
 from app.web.messages import FEED_TITLES
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
@@ -28,36 +33,43 @@ def _addresses(feed_url: str, page_url: str) -> feeds.FeedAddresses:
                                item=item_url)
 
 
-def _atom(title: str, items, page_url: str) -> Response:
+def feed_title(kind: str, name: str = "") -> str:
+    """A feed's title (FEED_TITLES) in the current language; `name` fills in {name}."""
+    return str(FEED_TITLES[kind]).format(name=name)
+
+
+def _atom(kind: str, items, page_url: str, name: str = "") -> Response:
     addresses = _addresses(url_for(request.endpoint, _external=True, **request.view_args),
                            page_url)
-    return Response(feeds.atom_document(title, items, addresses), content_type=ATOM_TYPE)
+    with force_locale(DEFAULT):  # the same document for everyone: see above
+        document_title = feed_title(kind, name)
+    return Response(feeds.atom_document(document_title, items, addresses),
+                    content_type=ATOM_TYPE)
 
 
 @bp.get("/casussen.atom")
 def cases():
-    return _atom(FEED_TITLES["cases"], feeds.newest_cases(),
-                 url_for("cases.index", _external=True))
+    return _atom("cases", feeds.newest_cases(), url_for("cases.index", _external=True))
 
 
 @bp.get("/reflecties.atom")
 def reflections():
-    return _atom(FEED_TITLES["reflections"], feeds.newest_reflections(),
+    return _atom("reflections", feeds.newest_reflections(),
                  url_for("reflections.index", _external=True))
 
 
 @bp.get("/rollen/<role_id>.atom")
 def role(role_id: str):
     role = catalog.role(role_id) or abort(404)
-    return _atom(FEED_TITLES["role"].format(name=role.label), feeds.newest_for_role(role),
-                 url_for("pages.role", role_id=role.id, _external=True))
+    return _atom("role", feeds.newest_for_role(role),
+                 url_for("pages.role", role_id=role.id, _external=True), name=role.label)
 
 
 @bp.get("/leergroepen/<slug>.atom")
 def group(slug: str):
     group = catalog.group(slug) or abort(404)
-    return _atom(FEED_TITLES["group"].format(name=group.name), feeds.newest_for_group(group),
-                 url_for("groups.detail", slug=group.slug, _external=True))
+    return _atom("group", feeds.newest_for_group(group),
+                 url_for("groups.detail", slug=group.slug, _external=True), name=group.name)
 
 
 def feed_links() -> list[tuple[str, str]]:
@@ -69,18 +81,16 @@ def feed_links() -> list[tuple[str, str]]:
     """
     endpoint, args = request.endpoint, request.view_args or {}
     if endpoint in ("pages.home", "cases.index"):
-        links = [(FEED_TITLES["cases"], url_for("feeds.cases"))]
+        links = [(feed_title("cases"), url_for("feeds.cases"))]
         if endpoint == "pages.home":
-            links.append((FEED_TITLES["reflections"], url_for("feeds.reflections")))
+            links.append((feed_title("reflections"), url_for("feeds.reflections")))
         return links
     if endpoint == "reflections.index":
-        return [(FEED_TITLES["reflections"], url_for("feeds.reflections"))]
+        return [(feed_title("reflections"), url_for("feeds.reflections"))]
     if endpoint == "pages.role" and (role := catalog.role(args.get("role_id", ""))):
-        return [(FEED_TITLES["role"].format(name=role.label),
-                 url_for("feeds.role", role_id=role.id))]
+        return [(feed_title("role", localized(role)), url_for("feeds.role", role_id=role.id))]
     if endpoint == "groups.detail" and (group := catalog.group(args.get("slug", ""))):
-        return [(FEED_TITLES["group"].format(name=group.name),
-                 url_for("feeds.group", slug=group.slug))]
+        return [(feed_title("group", group.name), url_for("feeds.group", slug=group.slug))]
     return []
 
 

@@ -9,6 +9,7 @@ from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
 from app.services.validation import ValidationFailed
+from app.web.language import localized
 from app.web.messages import SAVED_MESSAGES, describe
 
 
@@ -31,14 +32,15 @@ def page_number(args: MultiDict) -> int:
 
 
 def options(items, value: str = "slug", label: str = "label") -> list[tuple[str, str]]:
-    """(value, label) pairs for a select or a group of checkboxes."""
-    return [(getattr(item, value), getattr(item, label)) for item in items]
+    """(value, label) pairs for a select or a group of checkboxes, labels in the reader's
+    language where the vocabulary has an English one."""
+    return [(getattr(item, value), localized(item, label)) for item in items]
 
 
 def submitted(input_class, submit):
     """Read the posted form into `input_class` and hand it to the service `submit`.
 
-    Returns (form, errors, item): the item when it was saved, else the Dutch message per
+    Returns (form, errors, item): the item when it was saved, else the message per
     field, with the form as typed so the page can show it again.
     """
     form = input_from_form(input_class, request.form)
@@ -55,12 +57,14 @@ def submit_wanted() -> bool:
 
 
 def saved_message(noun: str, item) -> str:
-    """What happened to the item, since the same button can have different outcomes."""
-    return SAVED_MESSAGES[item.status].format(noun=noun)
+    """What happened to the item, since the same button can have different outcomes.
+
+    `noun` is already in the reader's language ("casus", "reflectie")."""
+    return str(SAVED_MESSAGES[item.status]).format(noun=noun)
 
 
 def error_messages(failure: ValidationFailed) -> dict[str, str]:
-    """Field name to its Dutch message, in the order the service found them."""
+    """Field name to its message, in the order the service found them."""
     return {name: describe(name, error) for name, error in failure.errors.items()}
 
 

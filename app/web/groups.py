@@ -52,14 +52,14 @@ def add_to_reading_list(slug: str):
     group = _curated_group(slug)
     kind, _, item_id = request.form.get("item", "").partition(":")
     if kind not in ("case", "reflection") or not item_id.isdigit():
-        flash(REFUSALS["reading_list_unknown_item"], "error")
+        flash(str(REFUSALS["reading_list_unknown_item"]), "error")
         return _back(group)
     try:
         reading_list.add(current_user, group, kind, int(item_id), request.form.get("note", ""))
     except Refused as refused:
-        flash(REFUSALS[refused.code], "error")
+        flash(str(REFUSALS[refused.code]), "error")
     else:
-        flash(READING_LIST_DONE["added"], "success")
+        flash(str(READING_LIST_DONE["added"]), "success")
     return _back(group)
 
 
@@ -75,7 +75,7 @@ def change_reading_list(slug: str, entry_id: int, step: str):
             reading_list.move(current_user, group, entry_id, STEPS[step])
         elif step == "verwijderen":
             reading_list.remove(current_user, group, entry_id)
-            flash(READING_LIST_DONE["removed"], "success")
+            flash(str(READING_LIST_DONE["removed"]), "success")
             return _back(group)
         else:
             abort(404)

@@ -12,7 +12,6 @@ from flask import Blueprint, Flask, abort, redirect, request, session, url_for
 from flask_babel import get_locale
 
 from app.extensions import babel
-from app.web.forms import safe_next
 
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 DEFAULT = "nl"
@@ -35,6 +34,7 @@ def switch():
     if code not in LANGUAGES:
         abort(400)
     session[SESSION_KEY] = code
+    from app.web.forms import safe_next  # forms words its options with `localized` below
     return redirect(safe_next(request.form.get("next"), url_for("pages.home")), code=303)
 
 

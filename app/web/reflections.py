@@ -4,6 +4,7 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.services import catalog
@@ -79,7 +80,7 @@ def new():
         submit = partial(submit_reflection, submit=submit_wanted())
         form, errors, reflection = submitted(ReflectionInput, submit)
         if reflection:
-            flash(saved_message("reflectie", reflection), "success")
+            flash(saved_message(_("reflectie"), reflection), "success")
             return redirect(url_for("reflections.detail", reflection_id=reflection.id), code=303)
     return _render_form(form, errors)
 
@@ -96,6 +97,6 @@ def edit(reflection_id: int):
         form, errors, saved = submitted(ReflectionInput,
                                         lambda user, data: save(user, data=data))
         if saved:
-            flash(saved_message("reflectie", saved), "success")
+            flash(saved_message(_("reflectie"), saved), "success")
             return redirect(url_for("reflections.detail", reflection_id=saved.id), code=303)
     return _render_form(form, errors, reflection=reflection)

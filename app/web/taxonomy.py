@@ -6,6 +6,8 @@ exist, so the pages do not even show that they are there.
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.services import taxonomy
@@ -27,20 +29,22 @@ VOCABULARIES = {
 }
 # Address segment -> (heading, what one entry is called, what the list is for).
 WORDS = {
-    "beleidsterreinen": ("Beleidsterreinen", "beleidsterrein",
-                         "Het beleidsterrein van een casus, zoals water of mobiliteit."),
-    "belanghebbenden": ("Soorten belanghebbenden", "soort belanghebbende",
-                        "Met wie de casus te maken had, genoemd naar soort, niet naar naam."),
-    "organisaties": ("Organisaties", "organisatie",
-                     "De organisatie of directie die auteurs bij een casus invulden. Dezelfde"
-                     " organisatie in andere woorden kunt u hier samenvoegen."),
-    "subthemas": ("Subthema’s van leergroepen", "subthema",
-                  "De onderdelen van een leergroep, zoals Watercoalitie bij Leergroep Water."),
-    "fasen": ("Fasen", "fase", "In welke fase het dossier was."),
-    "schalen": ("Schalen", "schaal", "Op welke schaal de casus speelde."),
-    "contexten": ("Waar reflecties speelden", "context",
-                  "Bijvoorbeeld een dag van het werkatelier of een bijeenkomst van de"
-                  " leergroep."),
+    "beleidsterreinen": (_l("Beleidsterreinen"), _l("beleidsterrein"),
+                         _l("Het beleidsterrein van een casus, zoals water of mobiliteit.")),
+    "belanghebbenden": (_l("Soorten belanghebbenden"), _l("soort belanghebbende"),
+                        _l("Met wie de casus te maken had, genoemd naar soort, niet naar"
+                           " naam.")),
+    "organisaties": (_l("Organisaties"), _l("organisatie"),
+                     _l("De organisatie of directie die auteurs bij een casus invulden."
+                        " Dezelfde organisatie in andere woorden kunt u hier samenvoegen.")),
+    "subthemas": (_l("Subthema’s van leergroepen"), _l("subthema"),
+                  _l("De onderdelen van een leergroep, zoals Watercoalitie bij Leergroep"
+                     " Water.")),
+    "fasen": (_l("Fasen"), _l("fase"), _l("In welke fase het dossier was.")),
+    "schalen": (_l("Schalen"), _l("schaal"), _l("Op welke schaal de casus speelde.")),
+    "contexten": (_l("Waar reflecties speelden"), _l("context"),
+                  _l("Bijvoorbeeld een dag van het werkatelier of een bijeenkomst van de"
+                     " leergroep.")),
 }
 
 
@@ -94,7 +98,7 @@ def rename(segment: str):
                                   request.form.get("new_name"))
     except ValidationFailed as failure:
         return _entry_page(segment, entry, error_messages(failure), request.form)
-    flash(f"‘{entry.name}’ heet nu ‘{renamed.name}’.", "success")
+    flash(_("‘%(old)s’ heet nu ‘%(new)s’.", old=entry.name, new=renamed.name), "success")
     return redirect(url_for("taxonomy.listing", segment=segment), code=303)
 
 
@@ -106,6 +110,6 @@ def merge(segment: str):
                               request.form.get("merge_into"))
     except ValidationFailed as failure:
         return _entry_page(segment, entry, error_messages(failure), request.form)
-    flash(f"‘{entry.name}’ is samengevoegd met ‘{kept.name}’. Alles wat bij ‘{entry.name}’"
-          f" hoorde, hoort nu bij ‘{kept.name}’.", "success")
+    flash(_("‘%(old)s’ is samengevoegd met ‘%(kept)s’. Alles wat bij ‘%(old)s’ hoorde,"
+            " hoort nu bij ‘%(kept)s’.", old=entry.name, kept=kept.name), "success")
     return redirect(url_for("taxonomy.listing", segment=segment), code=303)

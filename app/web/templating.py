@@ -8,11 +8,11 @@ from flask import Flask, request, url_for
 from flask_babel import format_date
 from markupsafe import Markup, escape
 
-from app.services.reflections import PROMPT_HEADINGS
 from app.web.messages import (
     FACET_LABELS,
     FIELD_LABELS,
     KIND_LABELS,
+    PROMPT_LABELS,
     REVISION_REASONS,
     STATUS_LABELS,
     VISIBILITY_LABELS,
@@ -84,5 +84,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_global(KIND_LABELS, "KIND_LABELS")
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
     app.add_template_global(REVISION_REASONS, "REVISION_REASONS")
-    app.add_template_global(PROMPT_HEADINGS, "PROMPT_HEADINGS")
+    # The prompts in the reader's language; services.reflections.PROMPT_HEADINGS stays
+    # Dutch, as the headings of the content files.
+    app.add_template_global(PROMPT_LABELS, "PROMPT_HEADINGS")
     app.add_template_global(FIELD_LABELS, "FIELD_LABELS")
