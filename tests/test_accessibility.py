@@ -146,15 +146,16 @@ def _sign_in(page, base: str, email: str) -> None:
     expect(page.get_by_text("U bent ingelogd als")).to_be_visible()
 
 
-def _new_context(chromium):
-    return chromium.new_context(locale="nl-NL", viewport={"width": 1280, "height": 900})
+def _new_context(chromium, locale: str = "nl-NL"):
+    return chromium.new_context(locale=locale, viewport={"width": 1280, "height": 900})
 
 
 @pytest.fixture(scope="module")
 def contexts(chromium, live_server):
     """One browser context (a set of cookies) per reader, signed in once: anonymous, a
     member of Leergroep Water, an editor and an admin. No test signs in or out in these."""
-    made = {"anonymous": _new_context(chromium)}
+    made = {"anonymous": _new_context(chromium),
+            "english": _new_context(chromium, "en-GB")}  # Accept-Language: English pages
     for who, email in EMAILS.items():
         made[who] = _new_context(chromium)
         page = made[who].new_page()
@@ -258,12 +259,16 @@ ADMIN_PAGES = {
     "new-user-with-errors": _post_empty("/beheer/gebruikers/nieuw", "Account aanmaken"),
     "audit-log": "/beheer/logboek",
 }
+# The English interface on the page types with the most text of their own.
+ENGLISH_PAGES = ("home", "case", "search", "search-nothing", "group", "patterns", "browse",
+                 "accessibility", "privacy", "not-found")
 CASES = (
     [("anonymous", name, target) for name, target in PUBLIC_PAGES.items()]
     + [("anonymous", "sign-in", "/inloggen"), ("anonymous", "sign-in-failed", _failed_sign_in)]
     + [("member", name, target) for name, target in {**PUBLIC_PAGES, **MEMBER_PAGES}.items()]
     + [("editor", name, target) for name, target in EDITOR_PAGES.items()]
     + [("admin", name, target) for name, target in ADMIN_PAGES.items()]
+    + [("english", name, PUBLIC_PAGES[name]) for name in ENGLISH_PAGES]
 )
 
 
@@ -294,6 +299,8 @@ def test_axe_finds_nothing(open_page, live_server, instance, axe_source, who, na
     else:
         response = page.goto(live_server + target.format(**instance[1]))
         assert response.status == (404 if name == "not-found" else 200), response.url
+    expected_language = "en" if who == "english" else "nl"
+    assert page.locator("html").get_attribute("lang") == expected_language
     page.evaluate(axe_source)  # not a script tag: the Content-Security-Policy would stop it
     violations = axe_violations(page)
     assert not violations, f"{page.url}\n{describe(violations)}"

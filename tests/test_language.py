@@ -6,6 +6,9 @@ from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
+
+from app.web.templating import number
 
 PROJECT = Path(__file__).resolve().parent.parent
 CATALOGUE = PROJECT / "app" / "translations" / "en" / "LC_MESSAGES" / "messages.po"
@@ -83,3 +86,11 @@ def test_every_message_of_the_interface_has_an_english_translation():
                           else [message.string])}
     missing = sorted(_messages_in_the_code() - translated)
     assert not missing, f"{len(missing)} message(s) without English: {missing[:10]}"
+
+
+def test_numbers_follow_the_language(app):
+    with app.test_request_context():
+        with force_locale("nl"):
+            assert number(12345) == "12.345"
+        with force_locale("en"):
+            assert number(12345) == "12,345"

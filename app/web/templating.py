@@ -5,7 +5,7 @@ from datetime import date, datetime
 from urllib.parse import urlencode
 
 from flask import Flask, request, url_for
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal
 from markupsafe import Markup, escape
 
 from app.web.messages import (
@@ -31,6 +31,11 @@ def paragraphs(text: str | None) -> Markup:
 def lookup(keys, mapping: dict) -> list:
     """The values for `keys` that `mapping` has, in the order of `keys`."""
     return [mapping[key] for key in keys if key in mapping]
+
+
+def number(value: int) -> str:
+    """12.345 or 12,345, in the reader's language."""
+    return format_decimal(value)
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -75,6 +80,7 @@ def register_templating(app: Flask) -> None:
     app.jinja_env.lstrip_blocks = True
     app.add_template_filter(paragraphs)
     app.add_template_filter(long_date)
+    app.add_template_filter(number)
     app.add_template_filter(lookup)
     app.add_template_global(url_for_page)
     app.add_template_global(item_url)
