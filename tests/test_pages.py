@@ -116,6 +116,12 @@ def test_every_response_carries_the_security_headers(browser, url):
     assert headers["X-Content-Type-Options"] == "nosniff"
 
 
+def test_hsts_is_sent_over_https_only(app, browser):
+    assert "Strict-Transport-Security" not in browser.get("/").headers
+    secure = app.test_client().get("/", base_url="https://localhost")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+
+
 def test_no_page_has_inline_script(browser):
     for url in PAGES:
         html = browser.get(url).get_data(as_text=True)

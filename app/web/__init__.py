@@ -1,7 +1,7 @@
 """The web interface: blueprints, templates and the glue that binds them to the app."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import csrf, limiter, login_manager
@@ -41,9 +41,16 @@ SECURITY_HEADERS = {
 }
 
 
+# Over HTTPS only (a header sent over plain HTTP is ignored, and on a test machine it
+# would pin the browser to HTTPS for a year): browsers keep to HTTPS from then on.
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def _add_security_headers(response):
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.is_secure:
+        response.headers.setdefault("Strict-Transport-Security", HSTS)
     return response
 
 
