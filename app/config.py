@@ -26,6 +26,11 @@ def _flag(value: str) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _hosts(value: str) -> list[str] | None:
+    hosts = [host.strip() for host in value.split(",") if host.strip()]
+    return hosts or None
+
+
 def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dict:
     default_db = f"sqlite:///{Path(instance_path) / 'casusbank.sqlite'}"
     return {
@@ -43,6 +48,10 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
         "PASSWORD_HASH_METHOD": env.get("PASSWORD_HASH_METHOD", "scrypt"),
         # Mark the session cookie Secure always; when 0, only on requests that came over HTTPS.
         "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE", "0")),
+        # Host names the site answers to, comma-separated (".example.nl" allows its
+        # subdomains); others get 400, so a forged Host cannot end up in links or feed ids.
+        # Empty: any host, as on a laptop.
+        "TRUSTED_HOSTS": _hosts(env.get("TRUSTED_HOSTS", "")),
         # Proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", 0)),
         # A signed-in session ends after this many hours without a request.

@@ -5,6 +5,8 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import PROJECT_DIR, configure, settings_from_environment
+from app.extensions import db
+from tests.conftest import close_app, make_app
 
 
 def test_defaults_keep_everything_inside_the_project(tmp_path):
@@ -29,6 +31,7 @@ def test_every_setting_can_come_from_the_environment(tmp_path):
         "INDEXER_BATCH_SIZE": "50",
         "SERVE_BIND": "0.0.0.0:8000",
         "SERVE_WORKERS": "4",
+        "TRUSTED_HOSTS": "casusbank.example.nl, .rijksoverheid.example",
     }, str(tmp_path))
     assert settings["SQLALCHEMY_DATABASE_URI"] == "postgresql+psycopg://db/casusbank"
     assert settings["SEARCH_INDEX_DIR"] == "/srv/index"
@@ -37,6 +40,21 @@ def test_every_setting_can_come_from_the_environment(tmp_path):
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert (settings["INDEXER_POLL_SECONDS"], settings["INDEXER_BATCH_SIZE"]) == (2.0, 50)
     assert (settings["SERVE_BIND"], settings["SERVE_WORKERS"]) == ("0.0.0.0:8000", 4)
+    assert settings["TRUSTED_HOSTS"] == ["casusbank.example.nl", ".rijksoverheid.example"]
+
+
+def test_a_request_for_another_host_is_refused(tmp_path):
+    """A forged Host header would otherwise end up in absolute links and feed ids."""
+    app = make_app(tmp_path, TRUSTED_HOSTS=["casusbank.example.nl"])
+    try:
+        with app.app_context():
+            db.create_all()
+        client = app.test_client()
+        assert client.get("/privacy", base_url="http://casusbank.example.nl").status_code == 200
+        refused = client.get("/privacy", base_url="http://elders.example")
+        assert refused.status_code == 400
+    finally:
+        close_app(app)
 
 
 def test_without_a_secret_key_one_is_made_once_and_kept_private(tmp_path, monkeypatch):

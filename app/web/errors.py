@@ -4,11 +4,12 @@ from __future__ import annotations
 import math
 import time
 
-from flask import Flask, render_template
+from flask import Flask, Response, render_template
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from app.extensions import limiter
 
@@ -48,9 +49,16 @@ def _too_many_attempts(error: RateLimitExceeded):
                           " en probeer het dan opnieuw.", minutes))
 
 
+def _untrusted_host(error):
+    """A Host not in TRUSTED_HOSTS: no page of ours, since every link on it would be
+    built from that very host (and building them fails)."""
+    return Response("400 Bad Request: unknown host\n", status=400, mimetype="text/plain")
+
+
 def register_error_pages(app: Flask) -> None:
     for status, (title, advice) in ERRORS.items():
         app.register_error_handler(
             status, lambda error, s=status, t=title, a=advice: _page(s, t, a))
     app.register_error_handler(CSRFError, lambda error: _page(400, *CSRF_EXPIRED))
     app.register_error_handler(RateLimitExceeded, _too_many_attempts)
+    app.register_error_handler(SecurityError, _untrusted_host)
