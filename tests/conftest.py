@@ -16,8 +16,23 @@ from app.services.accounts import create_user
 from app.services.content_import import import_content
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
+CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download is never used
 PASSWORD = "correct horse battery"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium, headless, for the browser test modules (which skip, or fail on
+    CI, before this is reached when it is missing)."""
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"])
+        yield browser
+        browser.close()
 
 
 def make_app(tmp_path: Path, **overrides):

@@ -27,11 +27,17 @@ from app.services import indexing, reading_list, workflow
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case, update_case
 from app.services.content_import import import_content
-from tests.conftest import FIXTURE_CONTENT, PASSWORD, close_app, make_app, publish
+from tests.conftest import (
+    CHROMIUM,
+    FIXTURE_CONTENT,
+    PASSWORD,
+    close_app,
+    make_app,
+    publish,
+)
 
 pytestmark = pytest.mark.browser
 PROJECT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
 AXE = PROJECT / "node_modules" / "axe-core" / "axe.min.js"
 REQUIRED = bool(os.environ.get("CASUSBANK_REQUIRE_BROWSER"))
 # WCAG 2.0, 2.1 and 2.2 at levels A and AA, plus axe's best practices (landmarks, one h1,
@@ -115,16 +121,6 @@ def live_server(instance):
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    assert os.path.exists(CHROMIUM), f"Chromium is required here ({CHROMIUM})"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

@@ -5,17 +5,15 @@ gunicorn and `flask search worker` run beside each other in production.
 """
 import os
 import re
-import shutil
 import threading
 
 import pytest
 from werkzeug.serving import make_server
 
 from app.services import indexing
-from tests.conftest import PASSWORD
+from tests.conftest import CHROMIUM, PASSWORD
 
 pytestmark = pytest.mark.browser
-CHROMIUM = "/usr/bin/chromium"
 
 if not os.path.exists(CHROMIUM) and not os.environ.get("CASUSBANK_REQUIRE_BROWSER"):
     pytest.skip(f"no browser at {CHROMIUM} (.ci/run installs Debian's chromium)",
@@ -52,16 +50,6 @@ def live_server(app, users):
     server.server_close()
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    assert shutil.which(CHROMIUM) or os.path.exists(CHROMIUM), "Chromium is required here"
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

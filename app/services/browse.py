@@ -38,7 +38,11 @@ class GroupOverview:
     cases_by_subtheme: dict[int, list[Case]]
     reflections: list[Reflection]
     balance: RoleBalance
-    activity: list[Case | Reflection]   # newest published first
+    items: list[Case | Reflection]      # all the group's items the reader may see, newest first
+
+    @property
+    def activity(self) -> list[Case | Reflection]:
+        return self.items[:ACTIVITY]
 
 
 ACTIVITY = 8
@@ -76,12 +80,6 @@ def _newest(item: Case | Reflection) -> tuple:
     return (item.published_at or _LONG_AGO, item.search_kind, item.id)
 
 
-def group_items(user, group: LearningGroup) -> list[Case | Reflection]:
-    """The group's published cases and reflections `user` may read, newest first."""
-    items = [*_group_cases(user, group), *_group_reflections(user, group)]
-    return sorted(items, key=_newest, reverse=True)
-
-
 def role_balance(roles: list[Role], cases: list[Case],
                  reflections: list[Reflection]) -> RoleBalance:
     """Every role of a case counts (not only its dominant one): the question is which
@@ -105,6 +103,6 @@ def group_overview(user, group: LearningGroup, role: Role | None = None) -> Grou
     by_role = [(each, [case for case in cases if _lead_role(case) == each]) for each in roles]
     by_theme = {theme.id: [case for case in cases if theme in case.subthemes]
                 for theme in group.subthemes}
-    activity = sorted([*all_cases, *all_reflections], key=_newest, reverse=True)[:ACTIVITY]
+    items = sorted([*all_cases, *all_reflections], key=_newest, reverse=True)
     return GroupOverview(group, role, [(r, c) for r, c in by_role if c], by_theme,
-                         reflections, balance, activity)
+                         reflections, balance, items)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, LearningGroup, ReadingListEntry, Reflection, Visibility
-from app.services.browse import group_items
 from app.services.permissions import can_curate_reading_list, is_listed
 from app.services.validation import Refused
 
@@ -116,9 +115,10 @@ def remove(user, group: LearningGroup, entry_id: int) -> None:
     db.session.commit()
 
 
-def candidates(user, group: LearningGroup) -> list[Case | Reflection]:
-    """What a curator can add: the group's published items they may read, not yet listed."""
+def candidates(group: LearningGroup, items: list[Case | Reflection]) -> list[Case | Reflection]:
+    """What a curator can add: of the group's items they may read (the group page has
+    them loaded: browse.GroupOverview.items), those not on the list yet."""
     listed = {(entry.case_id, entry.reflection_id) for entry in db.session.scalars(
         select(ReadingListEntry).where(ReadingListEntry.group_id == group.id))}
-    return [item for item in group_items(user, group)
+    return [item for item in items
             if ((item.id, None) if isinstance(item, Case) else (None, item.id)) not in listed]

@@ -25,11 +25,12 @@ def detail(slug: str):
     if request.args.get("rol"):
         role = catalog.role(request.args["rol"]) or abort(404)
     curating = can_curate_reading_list(current_user, group)
+    overview = browse.group_overview(current_user, group, role)
     return render_template(
-        "groups/detail.html", overview=browse.group_overview(current_user, group, role),
+        "groups/detail.html", overview=overview,
         roles=catalog.roles(), axes=catalog.quadrant_axes(),
         reading=reading_list.entries(current_user, group), curating=curating,
-        candidates=reading_list.candidates(current_user, group) if curating else [])
+        candidates=reading_list.candidates(group, overview.items) if curating else [])
 
 
 def _curated_group(slug: str):
