@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 
-.PHONY: run dev test install prepare translations messages screenshots clean
+.PHONY: run dev test audit install prepare translations messages screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,11 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 
 $(VENV)/.installed-test: requirements-test.txt $(VENV)/.installed
 	$(BIN)/pip install --disable-pip-version-check --quiet -r requirements-test.txt
+	touch $@
+
+# pip-audit and bandit, only for `make audit` (their own stamp: `make test` never needs them).
+$(VENV)/.installed-audit: requirements-audit.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check --quiet -r requirements-audit.txt
 	touch $@
 
 install: $(VENV)/.installed
@@ -67,6 +72,11 @@ dev: prepare
 test: $(TEST_NEEDS)
 	$(BIN)/python -m pytest; status=$$?; \
 	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
+
+# bandit over our code and pip-audit over every pinned dependency (tools/audit.py). Fails on a
+# finding; a vulnerability database that cannot be reached is a loud warning, not a pass.
+audit: $(VENV)/.installed-audit
+	$(BIN)/python -m tools.audit
 
 # PNGs of the home page, a learning group and a search for the README (docs/screenshots/),
 # from a temporary instance with the seed content, taken with Debian's Chromium.

@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import logging
 import signal
-import subprocess
+import subprocess  # nosec B404  # only `flask serve`: our own gunicorn and indexer
 import sys
 import threading
 import time
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
+from app.cli_tokens import token_cli
 from app.database import refresh_planner_statistics
 from app.models import SiteRole
-from app.services import indexing, users
+from app.services import backup, indexing, users
 from app.services.accounts import create_user, find_user
 from app.services.content_export import ExportFailed, export_content
 from app.services.content_import import ContentInvalid, import_content
@@ -160,7 +161,9 @@ def export_command(directory, include_private):
 def sync_command():
     """Apply the change log to the index once (builds the index first if it is missing)."""
     index = indexing.search_index()
-    if not index.is_usable():
+    if indexing.note_if_damaged(index):
+        click.echo(f"the search index is damaged ({index.damage()}): building a new one")
+    elif not index.is_usable():
         click.echo("no usable search index yet: building one")
     applied = indexing.sync(index, current_app.config["INDEXER_BATCH_SIZE"])
     click.echo(f"applied {applied} change(s); the index holds {index.document_count()} "
@@ -182,8 +185,10 @@ def rebuild_command(procs):
 
 @search_cli.command("status")
 def status_command():
-    """Documents in the database and the index, the backlog, and the index size."""
+    """The index's state (reads all of it), documents in the database and the index,
+    the backlog, and the index size."""
     facts = indexing.status(indexing.search_index())
+    click.echo(f"index state:         {facts.state}")
     click.echo(f"index usable:        {'yes' if facts.usable else 'no'}")
     click.echo(f"items in database:   {facts.database_items}")
     click.echo(f"documents in index:  {facts.index_documents}")
@@ -191,6 +196,9 @@ def status_command():
     click.echo(f"applied through id:  {facts.applied_through}")
     click.echo(f"backlog:             {facts.backlog} change(s)")
     click.echo(f"index size:          {facts.size_bytes} bytes")
+    if facts.state not in ("ok", "rebuilding"):
+        click.echo("search shows a notice instead of results until the index is rebuilt: the "
+                   "indexer does that by itself, or run `flask search sync`")
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -219,11 +227,13 @@ def serve_command(bind, workers):
     """Run gunicorn and the indexer together; Ctrl-C stops both."""
     config = current_app.config
     processes = [
-        subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "search", "worker"]),
+        subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "search",
+                          "worker"]),  # nosec B603  # a fixed argv list, no shell
         # No control socket: it would be shared in $HOME by every instance on the machine.
         subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket",
                           "--workers", str(workers or config["SERVE_WORKERS"]),
-                          "--bind", bind or config["SERVE_BIND"], "app:create_app()"]),
+                          "--bind", bind or config["SERVE_BIND"],
+                          "app:create_app()"]),  # nosec B603  # argv list, no shell
     ]
     stop = threading.Event()
     _stop_on_signals(stop)
@@ -237,6 +247,38 @@ def serve_command(bind, workers):
         raise click.ClickException(f"a process stopped unexpectedly (exit codes {codes})")
 
 
+@click.command("backup")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--no-export", is_flag=True, help="Leave out the content export (the slow part).")
+@with_appcontext
+def backup_command(directory, no_export):
+    """Back up into DIRECTORY (new or empty): the SQLite database (an online backup,
+    consistent while the app runs), the search index and a content export, with a
+    manifest.json. For PostgreSQL use pg_dump."""
+    try:
+        report = backup.make_backup(directory, export=not no_export)
+    except backup.BackupRefused as refused:
+        raise click.ClickException(str(refused)) from None
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(report.summary())
+
+
+@click.command("restore")
+@click.argument("directory", type=click.Path(file_okay=False))
+@click.option("--force", is_flag=True, help="Replace a database that already holds data.")
+@with_appcontext
+def restore_command(directory, force):
+    """Restore a `flask backup` folder into this instance (stop the app first): the
+    database, then the search index, brought up to date with the change log."""
+    try:
+        report = backup.restore_backup(directory, force=force)
+    except (backup.BackupRefused, backup.RestoreRefused) as refused:
+        raise click.ClickException(str(refused)) from None
+    click.echo(report.summary())
+
+
 def register_commands(app: Flask) -> None:
-    for command in (user_cli, content_cli, search_cli, serve_command):
+    for command in (user_cli, content_cli, search_cli, token_cli, serve_command,
+                    backup_command, restore_command):
         app.cli.add_command(command)

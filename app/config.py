@@ -14,7 +14,7 @@ from pathlib import Path
 from flask import Flask
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
-SECRET_KEY_FILE = "secret_key"
+SECRET_KEY_FILE = "secret_key"  # nosec B105  # a file name; the key is generated into instance/
 
 
 def _path(value: str) -> str:
@@ -36,6 +36,9 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
     return {
         # Any SQLAlchemy URL; a SQLite file in the instance folder when unset.
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or default_db,
+        # SQLite: how long a write waits for another writer's lock before it gives up (the
+        # user then gets a 503 page showing what they typed).
+        "DATABASE_BUSY_TIMEOUT_MS": int(env.get("DATABASE_BUSY_TIMEOUT_MS", 15_000)),
         # The Whoosh index folder; each node of a cluster has its own.
         "SEARCH_INDEX_DIR": _path(env.get("SEARCH_INDEX_DIR", "search_index")),
         # Where `flask content import` reads from when no folder is given.
@@ -59,6 +62,8 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
             hours=float(env.get("SESSION_LIFETIME_HOURS", 8))),
         # Failed sign-ins allowed per client address before 429 (Flask-Limiter notation).
         "SIGN_IN_RATE_LIMIT": env.get("SIGN_IN_RATE_LIMIT", "10 per 15 minutes"),
+        # Requests per API caller (token, else address) before 429 (Flask-Limiter notation).
+        "API_RATE_LIMIT": env.get("API_RATE_LIMIT", "600 per minute"),
         # Where failed sign-ins are counted: memory:// per process, redis://… shared.
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Writer processes for a full rebuild of the search index (one per core is right).

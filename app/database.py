@@ -6,23 +6,50 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db, migrate
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+# How long a write waits for another writer's lock before it fails (and the user gets a
+# 503 asking to try again). Config DATABASE_BUSY_TIMEOUT_MS overrides it.
 BUSY_TIMEOUT_MS = 15_000
+# How the drivers word "gave up waiting for a lock" (SQLite's busy timeout; PostgreSQL's
+# lock_timeout, should one be set).
+LOCK_TIMEOUT_MESSAGES = ("database is locked", "database table is locked", "lock timeout")
+
+
+def _is_sqlite(dbapi_connection) -> bool:
+    return type(dbapi_connection).__module__.startswith("sqlite3")
 
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
-    """Foreign keys on; WAL so readers never wait for the writer; writers wait, not fail."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
+    """Foreign keys on; WAL so readers never wait for the writer."""
+    if _is_sqlite(dbapi_connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
             cursor.execute("PRAGMA journal_mode = WAL")
         cursor.close()
+
+
+def _busy_timeout(milliseconds: int):
+    """Writers wait this long for the write lock instead of failing at once."""
+    def set_timeout(dbapi_connection, connection_record) -> None:
+        if _is_sqlite(dbapi_connection):
+            dbapi_connection.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+    return set_timeout
+
+
+def is_lock_timeout(error: OperationalError) -> bool:
+    """True when a statement failed because another writer held the lock too long."""
+    return any(message in str(error.orig).lower() for message in LOCK_TIMEOUT_MESSAGES)
+
+
+def discard_failed_transaction() -> None:
+    """Roll back after a failed statement, so that an error page can still read."""
+    db.session.rollback()
 
 
 def refresh_planner_statistics() -> None:
@@ -43,4 +70,7 @@ def _ensure_sqlite_folder(url: str) -> None:
 def register_database(app: Flask) -> None:
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
     db.init_app(app)
+    with app.app_context():  # Flask-SQLAlchemy made the engine in init_app; no connection yet
+        event.listen(db.engine, "connect", _busy_timeout(
+            app.config.get("DATABASE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS)))
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)

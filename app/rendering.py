@@ -3,6 +3,10 @@
 The only module that imports markdown and bleach, so that replacing bleach (6.4 is its
 final release) by a successor such as nh3 is a change to this file alone. Python-Markdown
 passes raw HTML straight through, so sanitising is always the last step.
+
+Nothing an author typed is lost: markup outside the allow-list is shown as the text it
+was (escaped), not dropped, so "<naam>" or a pasted "<script>" stays readable and inert.
+Only HTML comments go, as Markdown authors write them as notes to themselves.
 """
 from __future__ import annotations
 
@@ -47,9 +51,24 @@ class _DemoteHeadings(Treeprocessor):
                 element.tag = f"h{min(int(match.group(1)) + 1, 6)}"
 
 
-class _DemoteHeadingsExtension(Extension):
+class _ImagesAsLinks(Treeprocessor):
+    """Images are not on the allow-list (no tracking pixels, no onerror): a Markdown image
+    becomes a link to the image with its alt text, so its words and address stay."""
+
+    def run(self, root):
+        for image in [element for element in root.iter() if element.tag == "img"]:
+            source, alt, title = image.get("src", ""), image.get("alt", ""), image.get("title")
+            image.attrib.clear()
+            image.tag, image.text = "a", alt or source
+            image.set("href", source)
+            if title:
+                image.set("title", title)
+
+
+class _BodyExtension(Extension):
     def extendMarkdown(self, md):
         md.treeprocessors.register(_DemoteHeadings(md), "demote_headings", 5)
+        md.treeprocessors.register(_ImagesAsLinks(md), "images_as_links", 4)
 
 
 def _set_link_rel(attrs, new=False):
@@ -61,7 +80,7 @@ _cleaner = bleach.sanitizer.Cleaner(
     tags=ALLOWED_TAGS,
     attributes=ALLOWED_ATTRIBUTES,
     protocols=ALLOWED_PROTOCOLS,
-    strip=True,
+    strip=False,  # escape what is not allowed: shown as typed, never run
     strip_comments=True,
     filters=[partial(LinkifyFilter, callbacks=[_set_link_rel], skip_tags={"pre", "code"})],
 )
@@ -70,7 +89,7 @@ _cleaner = bleach.sanitizer.Cleaner(
 def _markdown_to_html(source: str) -> str:
     converter = markdown.Markdown(
         extensions=["tables", "fenced_code", "sane_lists", "def_list", "abbr",
-                    _DemoteHeadingsExtension()],
+                    _BodyExtension()],
         extension_configs={"tables": {"use_align_attribute": True}},
     )
     return converter.convert(source)

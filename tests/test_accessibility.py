@@ -237,6 +237,7 @@ MEMBER_PAGES = {
     "history": f"/casussen/{HISTORY_CASE}/geschiedenis?van=1&naar=2",
     "own-case": f"/casussen/{HISTORY_CASE}",
     "password": "/account/wachtwoord",
+    "account": "/account/",
     "new-case-with-errors": _post_empty("/casussen/nieuw", "Opslaan en indienen"),
     "new-reflection-with-errors": _post_empty("/reflecties/nieuw", "Opslaan en indienen"),
 }

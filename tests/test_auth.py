@@ -269,8 +269,9 @@ def test_changing_your_password_needs_signing_in(browser):
     assert response.headers["Location"].startswith("/inloggen?next=")
 
 
-def test_the_header_links_to_the_password_page(member):
-    assert 'href="/account/wachtwoord"' in member.get("/").get_data(as_text=True)
+def test_the_header_links_to_the_account_page_and_that_to_the_password_page(member):
+    assert 'href="/account/"' in member.get("/").get_data(as_text=True)
+    assert 'href="/account/wachtwoord"' in member.get("/account/").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("current, new, repeat, message", [

@@ -54,3 +54,11 @@ def test_no_machine_paths_in_tracked_text():
     tracked = [*PROJECT_DIR.glob("*.md"), PROJECT_DIR / "Makefile", PROJECT_DIR / ".ci" / "run"]
     for path in tracked:
         assert "/work/" not in path.read_text(encoding="utf-8"), path
+
+
+def test_the_open_data_codebook_lists_every_column():
+    from app.services.open_data import CODEBOOK
+    section = README[README.index("### Open data"):README.index("## Benchmarks")]
+    for columns in CODEBOOK.values():
+        for column, meaning in columns.items():
+            assert f"| `{column}` | {meaning} |" in section, column

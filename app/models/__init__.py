@@ -3,6 +3,7 @@
 Importing this package registers every table on `Base.metadata` and the change-log
 listener on all sessions.
 """
+from app.models.api_token import ApiToken
 from app.models.audit import AuditEntry, AuditLogIsAppendOnly
 from app.models.base import Base, utcnow
 from app.models.case import Case
@@ -17,7 +18,7 @@ from app.models.user import User
 from app.models.vocabulary import SiteRole, Status, TermKind, Visibility
 
 __all__ = [
-    "PROMPT_FIELDS", "AuditEntry", "AuditLogIsAppendOnly", "Base", "Case", "ChangeLog",
+    "PROMPT_FIELDS", "ApiToken", "AuditEntry", "AuditLogIsAppendOnly", "Base", "Case", "ChangeLog",
     "ItemMixin", "LearningGroup", "ReadingListEntry", "Reflection", "Revision", "Role",
     "SiteRole", "Status", "SubTheme", "SynonymSet", "Term", "TermKind", "User", "Visibility",
     "utcnow",

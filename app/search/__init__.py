@@ -6,6 +6,7 @@ plain values.
 """
 from app.search.analysis import fold
 from app.search.index import IndexBusy, IndexMissing, SearchIndex
+from app.search.integrity import copy_current_version, find_damage
 from app.search.parsing import split_filters
 from app.search.query import Hit, ResultPage, SearchRequest, run_search
 from app.search.schema import ACCESS_FIELDS, LEAD_WORDS, SCHEMA_VERSION
@@ -14,6 +15,7 @@ from app.search.similar import likely_duplicates, similar_items
 
 __all__ = [
     "ACCESS_FIELDS", "LEAD_WORDS", "SCHEMA_VERSION", "Hit", "IndexBusy", "IndexMissing",
-    "ResultPage", "SearchIndex", "SearchRequest", "SearcherCache", "fold",
-    "likely_duplicates", "run_search", "similar_items", "split_filters",
+    "ResultPage", "SearchIndex", "SearchRequest", "SearcherCache", "copy_current_version",
+    "find_damage", "fold", "likely_duplicates", "run_search", "similar_items",
+    "split_filters",
 ]

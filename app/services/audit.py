@@ -16,7 +16,8 @@ from app.models import AuditEntry, Case, Reflection, User, Visibility
 
 # Every action the log knows, in the order the filter on /beheer/logboek offers them.
 ACTIONS = (
-    "sign_in", "sign_in_failed", "sign_out", "password_changed",
+    "sign_in", "sign_in_failed", "sign_out", "password_changed", "token_created",
+    "token_revoked",
     "user_created", "user_changed", "role_changed", "user_deactivated", "user_activated",
     "membership_changed",
     "submitted", "published", "sent_back", "archived", "restored",
@@ -81,7 +82,8 @@ def entries(chosen: AuditFilter, page: int = 1):
     if chosen.target:
         exact = ":" in chosen.target
         statement = statement.where(AuditEntry.target == chosen.target if exact
-                                    else AuditEntry.target.startswith(f"{chosen.target}:"))
+                                    else AuditEntry.target.startswith(f"{chosen.target}:",
+                                                                     autoescape=True))
     if chosen.since:
         statement = statement.where(AuditEntry.created_at >= _day_start(chosen.since))
     if chosen.until:

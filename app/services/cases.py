@@ -209,6 +209,12 @@ def get_visible_case(user, slug: str) -> Case | None:
     return case if case is not None and can_view(user, case) else None
 
 
+def visible_case_by_id(user, case_id: int) -> Case | None:
+    """By id, for the API (ids stay when a title and so a slug would read differently)."""
+    case = db.session.get(Case, case_id)
+    return case if case is not None and can_view(user, case) else None
+
+
 def visible_cases(user):
     """A SELECT of the published cases `user` may see, newest first, to filter further."""
     return (select(Case).where(visible_condition(user, Case, listed=True))
@@ -219,7 +225,8 @@ def visible_cases(user):
 
 def list_cases(user, *, role: Role | None = None, domain: Term | None = None,
                group: LearningGroup | None = None, organisation: str | None = None,
-               stakeholder_type: Term | None = None, year: int | None = None, page: int = 1):
+               stakeholder_type: Term | None = None, year: int | None = None, page: int = 1,
+               per_page: int = PAGE_SIZE):
     statement = visible_cases(user)
     if role is not None:
         statement = statement.where(Case.roles.any(Role.id == role.id))
@@ -233,7 +240,7 @@ def list_cases(user, *, role: Role | None = None, domain: Term | None = None,
         statement = statement.where(Case.stakeholder_types.any(Term.id == stakeholder_type.id))
     if year is not None:
         statement = statement.where(in_year(year))
-    return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)
 
 
 def case_choices(user) -> list[tuple[str, str]]:

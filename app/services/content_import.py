@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -40,6 +41,7 @@ from app.services.content_files import (
     published_at,
     read_source,
     reflection_input,
+    shown_path,
 )
 from app.services.content_vocabulary import (
     apply_synonyms,
@@ -58,6 +60,7 @@ from app.services.revisions import record_revision
 from app.services.validation import ValidationFailed
 
 POSITIONS = {"boven-links", "boven-rechts", "onder-links", "onder-rechts"}
+MAX_ORDER = 1_000  # a role's place in lists; a larger number would not fit the column
 ROLE_KEYS = {"label", "label_en", "short", "short_en", "paradigm", "position", "order",
              "behaviours"}
 GROUP_KEYS = {"name", "summary", "subthemes"}
@@ -104,10 +107,10 @@ def _owner_id(meta: dict) -> int | None:
     """The file is the truth about its author: no `author`, no owner. A private item
     without an author could be read by nobody, so that is a mistake in the file."""
     if meta.get("author") is None:
-        if as_text(meta.get("visibility")) == Visibility.PRIVATE:
+        if as_text(meta.get("visibility"), "visibility") == Visibility.PRIVATE:
             raise FileProblem("a private item needs an author: only its author can read it")
         return None
-    user = find_user(as_text(meta["author"]))
+    user = find_user(as_text(meta["author"], "author"))
     if user is None:
         raise FileProblem(f"author '{meta['author']}' is not the e-mail address of a user; "
                           "create the account first (flask user create)")
@@ -115,7 +118,7 @@ def _owner_id(meta: dict) -> int | None:
 
 
 def _status(meta: dict) -> str:
-    status = as_text(meta.get("status") or Status.PUBLISHED.value)
+    status = as_text(meta.get("status") or Status.PUBLISHED.value, "status")
     if status not in {s.value for s in Status}:
         raise FileProblem(f"status '{status}' is not one of {[s.value for s in Status]}")
     return status
@@ -184,7 +187,7 @@ class Importer:
             try:
                 sources.append(read_source(path, self.root, keys))
             except (FileProblem, OSError) as error:
-                self._problem(str(path.relative_to(self.root)), str(error))
+                self._problem(shown_path(path, self.root), str(error))
         return sources
 
     def _guarded(self, kind: str, source: Source, applier) -> None:
@@ -205,35 +208,42 @@ class Importer:
         meta = source.meta
         if not meta.get("label"):
             raise FileProblem("label is required")
-        if meta.get("position") not in POSITIONS:
+        if as_text(meta.get("position"), "position") not in POSITIONS:
             raise FileProblem(f"position must be one of {sorted(POSITIONS)}")
-        if not isinstance(meta.get("order", 0), int):
-            raise FileProblem("order must be a whole number")
+        order = meta.get("order", 0)
+        if isinstance(order, bool) or not isinstance(order, int) or not 0 <= order <= MAX_ORDER:
+            raise FileProblem(f"order must be a whole number from 0 to {MAX_ORDER}")
+        texts = {name: as_text(meta.get(name), name) for name in (
+            "label", "label_en", "short", "short_en", "paradigm", "position")}
+        behaviours = as_list(meta.get("behaviours"), "behaviours")
         outcome = "updated" if role else "new"
-        if role is None:
+        if role is None:  # only now, with the file found sound: no half-filled row to flush
             role = Role(id=source.key)
             db.session.add(role)
-        for name in ("label", "label_en", "short", "short_en", "paradigm", "position"):
-            setattr(role, name, as_text(meta.get(name)))
-        role.order = meta.get("order", 0)
-        role.behaviours = as_list(meta.get("behaviours"))
+        for name, text in texts.items():
+            setattr(role, name, text)
+        role.order, role.behaviours = order, behaviours
         role.description_html = render_markdown(source.body).html
         role.content_hash = source.digest
         return outcome
 
-    def _subthemes(self, group: LearningGroup, entries) -> list[SubTheme]:
+    def _subthemes(self, group: LearningGroup | None, entries) -> list[SubTheme]:
         existing = {theme.slug: theme for theme in db.session.scalars(select(SubTheme))}
         themes = []
+        if not isinstance(entries or [], list):
+            raise FileProblem("subthemes must be a list")
         for position, entry in enumerate(entries or []):
             entry = entry if isinstance(entry, dict) else {}
-            slug = as_text(entry.get("slug"))
+            slug = as_text(entry.get("slug"), f"subthemes[{position}].slug")
             if not KEY_PATTERN.fullmatch(slug) or not entry.get("name"):
                 raise FileProblem(f"subthemes[{position}] needs a slug and a name")
             theme = existing.get(slug) or SubTheme(slug=slug)
             if theme.group is not None and theme.group is not group:
                 raise FileProblem(f"sub-theme '{slug}' already belongs to another group")
-            theme.name, theme.position = as_text(entry["name"]), position
-            theme.description = as_text(entry.get("description"))
+            theme.name = as_text(entry["name"], f"subthemes[{position}].name")
+            theme.position = position
+            theme.description = as_text(entry.get("description"),
+                                        f"subthemes[{position}].description")
             themes.append(theme)
         return themes
 
@@ -243,13 +253,14 @@ class Importer:
             return "unchanged"
         if not source.meta.get("name"):
             raise FileProblem("name is required")
+        name = as_text(source.meta["name"], "name")
+        summary = as_text(source.meta.get("summary"), "summary")
+        themes = self._subthemes(group, source.meta.get("subthemes"))
         outcome = "updated" if group else "new"
         if group is None:
             group = LearningGroup(slug=source.key)
             db.session.add(group)
-        group.name = as_text(source.meta["name"])
-        group.summary = as_text(source.meta.get("summary"))
-        group.subthemes = self._subthemes(group, source.meta.get("subthemes"))
+        group.name, group.summary, group.subthemes = name, summary, themes
         group.description_html = render_markdown(source.body).html
         group.content_hash = source.digest
         return outcome
@@ -265,13 +276,14 @@ class Importer:
         meta = source.meta
         owner_id = _owner_id(meta)
         values = check_case(case_input(meta, source.body), author=None)
+        status, published = _status(meta), published_at(meta.get("published"))
         outcome = "updated" if case else "new"
         if case is None:
             case = Case(slug=source.key)
             db.session.add(case)
         fill_case(case, values)
         case.owner_id = owner_id
-        self._publication(case, meta.get("published"), _status(meta))
+        self._publication(case, published, status)
         case.content_hash = source.digest
         self.revised.append((case, case_snapshot))
         return outcome
@@ -284,23 +296,25 @@ class Importer:
         meta = source.meta
         owner_id = _owner_id(meta)
         values = check_reflection(reflection_input(meta, source.body), author=None)
+        # `published` when the file has it (an export writes it), else the day it happened.
+        status = _status(meta)
+        published = published_at(meta.get("published") or meta.get("date"))
         outcome = "updated" if reflection else "new"
         if reflection is None:
             reflection = Reflection(source_key=source.key)
             db.session.add(reflection)
         fill_reflection(reflection, values)
         reflection.owner_id = owner_id
-        # `published` when the file has it (an export writes it), else the day it happened.
-        self._publication(reflection, meta.get("published") or meta.get("date"), _status(meta))
+        self._publication(reflection, published, status)
         reflection.content_hash = source.digest
         self.revised.append((reflection, reflection_snapshot))
         return outcome
 
     @staticmethod
-    def _publication(item, published, status: str) -> None:
+    def _publication(item, published: datetime | None, status: str) -> None:
         item.status = status
         if status == Status.PUBLISHED:
-            item.published_at = published_at(published) or item.published_at or utcnow()
+            item.published_at = published or item.published_at or utcnow()
 
 
 def import_content(root: str | Path) -> ImportReport:

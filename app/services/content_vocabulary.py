@@ -8,12 +8,18 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SynonymSet, Term, TermKind
-from app.services.content_files import KEY_PATTERN, FileProblem, as_text, read_text
+from app.services.content_files import (
+    KEY_PATTERN,
+    FileProblem,
+    as_text,
+    decode_text,
+    load_yaml,
+    read_text,
+)
 
 TAXONOMY_FILE = "taxonomy.yml"
 SYNONYMS_FILE = "synonyms.yml"
@@ -25,8 +31,8 @@ def _load(root: Path, name: str, problem: Report, *, required: bool):
     if not required and not (root / name).exists():
         return None
     try:
-        return yaml.safe_load(read_text(root / name, root))
-    except (FileProblem, OSError, yaml.YAMLError) as error:
+        return load_yaml(decode_text(read_text(root / name, root)), "the file")
+    except (FileProblem, OSError) as error:
         problem(name, str(error))
         return None
 
@@ -34,7 +40,8 @@ def _load(root: Path, name: str, problem: Report, *, required: bool):
 def read_taxonomy(root: Path, problem: Report) -> dict:
     data = _load(root, TAXONOMY_FILE, problem, required=True) or {}
     kinds = {kind.value for kind in TermKind}
-    if not isinstance(data, dict) or set(data) - kinds:
+    if (not isinstance(data, dict) or set(map(str, data)) - kinds
+            or not all(isinstance(entries or [], list) for entries in data.values())):
         problem(TAXONOMY_FILE, f"must map some of {sorted(kinds)} to lists")
         return {}
     return data
@@ -45,7 +52,12 @@ def read_synonyms(root: Path, problem: Report) -> list[list[str]]:
     data = _load(root, SYNONYMS_FILE, problem, required=False) or []
     sets = []
     for number, entry in enumerate(data if isinstance(data, list) else [None]):
-        words = [as_text(word).strip() for word in entry] if isinstance(entry, list) else []
+        try:
+            words = [as_text(word, "a word").strip() for word in entry] if isinstance(
+                entry, list) else []
+        except FileProblem as error:
+            problem(SYNONYMS_FILE, f"entry {number + 1}: {error}")
+            continue
         if len([word for word in words if word]) < 2:
             problem(SYNONYMS_FILE, f"entry {number + 1} must be a list of at least two words")
             continue
@@ -57,17 +69,26 @@ def _entry_hash(values: dict) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
+def _entry_values(kind: str, position: int, entry) -> tuple[str, dict]:
+    """(slug, values) of one taxonomy entry, or a FileProblem saying what is wrong."""
+    entry = entry if isinstance(entry, dict) else {}
+    slug = as_text(entry.get("slug"), f"{kind}[{position}].slug")
+    if not KEY_PATTERN.fullmatch(slug) or not entry.get("label"):
+        raise FileProblem(f"{kind}[{position}] needs a slug and a label")
+    return slug, {"label": as_text(entry["label"], f"{kind}[{position}].label"),
+                  "label_en": as_text(entry.get("label_en"), f"{kind}[{position}].label_en"),
+                  "position": position}
+
+
 def apply_taxonomy(taxonomy: dict, problem: Report, count: Report) -> None:
     existing = {(term.kind, term.slug): term for term in db.session.scalars(select(Term))}
     for kind, entries in taxonomy.items():
         for position, entry in enumerate(entries or []):
-            entry = entry if isinstance(entry, dict) else {}
-            slug = as_text(entry.get("slug"))
-            if not KEY_PATTERN.fullmatch(slug) or not entry.get("label"):
-                problem(TAXONOMY_FILE, f"{kind}[{position}] needs a slug and a label")
+            try:
+                slug, values = _entry_values(kind, position, entry)
+            except FileProblem as error:
+                problem(TAXONOMY_FILE, str(error))
                 continue
-            values = {"label": as_text(entry["label"]),
-                      "label_en": as_text(entry.get("label_en")), "position": position}
             digest = _entry_hash(values)
             term = existing.get((kind, slug))
             if term is None:

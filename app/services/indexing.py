@@ -6,6 +6,10 @@ loads each named item's *current* state (so replaying a row twice does no harm),
 commits, and only then moves the mark. A crash anywhere loses nothing: the rows are
 still there and the next batch applies them. `flask search sync` runs the same batches,
 so running it beside the indexer is safe: the lock puts them one after the other.
+
+A missing or damaged index is rebuilt by the indexer itself rather than waiting for an
+operator: the index holds nothing the database does not, a rebuild is built aside and
+swapped in, and until then search says it is unavailable while every other page works.
 """
 from __future__ import annotations
 
@@ -21,7 +25,8 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, ChangeLog, ItemMixin, Reflection
-from app.search import LEAD_WORDS, IndexMissing, SearchIndex
+from app.search import LEAD_WORDS, SCHEMA_VERSION, IndexBusy, SearchIndex, find_damage
+from app.search.index import PROGRESS
 
 log = logging.getLogger(__name__)
 MANY_ITEMS = 5_000  # from here on a rebuild uses several writer processes
@@ -137,15 +142,39 @@ def _item_count() -> int:
                for model in MODELS.values())
 
 
-def sync(index: SearchIndex, batch_size: int = 500) -> int:
-    """Apply the change log as it stands now; build the index first when it is missing or
-    outdated. Returns the number of change-log rows applied."""
+def note_if_damaged(index: SearchIndex) -> bool:
+    """After a failed read or write: is the current version itself unreadable? Then say
+    so on disk, so that searches stop using it and the next sync rebuilds it."""
+    version = index.current_version()
+    problem = find_damage(index, version) if version else None
+    if problem:
+        log.error("search index %s is damaged (%s); it will be rebuilt", version, problem)
+        index.note_damage(version, problem)
+    return problem is not None
+
+
+def sync(index: SearchIndex, batch_size: int = 500, *, verify: bool = False) -> int:
+    """Apply the change log as it stands now; build the index first when it is missing,
+    outdated or damaged. `verify` reads the index first (`flask search sync` does; the
+    indexer, which syncs twice a second, relies on failing reads). Returns the number
+    of change-log rows applied."""
+    if verify:
+        note_if_damaged(index)
     if not index.is_usable():
         rebuild(index)
-    target, applied = last_change_id(), 0
+    target, applied, repaired = last_change_id(), 0, False
     while index.applied_through() < target:
         before = index.applied_through()
-        applied += apply_changes(index, batch_size)
+        try:
+            applied += apply_changes(index, batch_size)
+        except IndexBusy:
+            raise
+        except Exception:
+            if repaired or not note_if_damaged(index):
+                raise   # a bug, or a disk that damages every index: no endless rebuilding
+            rebuild(index)
+            repaired = True
+            continue
         if index.applied_through() <= before:
             raise RuntimeError("the index's progress mark did not advance")
     return applied
@@ -182,6 +211,7 @@ def run_worker(index: SearchIndex, settings: WorkerSettings, stop: threading.Eve
 
 @dataclass
 class IndexStatus:
+    state: str      # ok, missing, outdated, rebuilding, or "damaged: why"
     usable: bool
     database_items: int
     index_documents: int | None
@@ -194,11 +224,27 @@ class IndexStatus:
         return self.last_change - (self.applied_through or 0)
 
 
-def status(index: SearchIndex) -> IndexStatus:
-    items = _item_count()
-    usable = index.is_usable()
+def _state(index: SearchIndex) -> str:
+    """Damage found here is noted too, so that the indexer rebuilds the index."""
+    version = index.current_version()
+    if version is None:
+        return "rebuilding" if index.rebuilding() else "missing"
     try:
+        schema = index.progress()["schema"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        return f"damaged: unreadable {PROGRESS} ({error})"
+    problem = index.damage() or find_damage(index, version, thorough=True)
+    if problem:
+        index.note_damage(version, problem)
+        return f"damaged: {problem}"
+    return "ok" if schema == SCHEMA_VERSION else "outdated"
+
+
+def status(index: SearchIndex) -> IndexStatus:
+    """What `flask search status` shows; reads the whole index to find damage."""
+    state = _state(index)
+    facts: tuple = (None, None, None)
+    if state in ("ok", "outdated"):
         facts = (index.document_count(), index.applied_through(), index.size_bytes())
-    except (IndexMissing, FileNotFoundError):
-        facts = (None, None, None)
-    return IndexStatus(usable, items, facts[0], facts[1], last_change_id(), facts[2])
+    return IndexStatus(state, index.is_usable(), _item_count(), facts[0], facts[1],
+                       last_change_id(), facts[2])

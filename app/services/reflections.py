@@ -195,7 +195,8 @@ class ReflectionFilter:
     switch_to: Role | None = None
 
 
-def list_reflections(user, page: int = 1, chosen: ReflectionFilter | None = None):
+def list_reflections(user, page: int = 1, chosen: ReflectionFilter | None = None,
+                     per_page: int = PAGE_SIZE):
     statement = visible_reflections(user)
     chosen = chosen or ReflectionFilter()
     if chosen.acted is not None:
@@ -206,4 +207,4 @@ def list_reflections(user, page: int = 1, chosen: ReflectionFilter | None = None
         statement = statement.where(Reflection.switch_from_id == chosen.switch_from.id)
     if chosen.switch_to is not None:
         statement = statement.where(Reflection.switch_to_id == chosen.switch_to.id)
-    return db.paginate(statement, page=page, per_page=PAGE_SIZE, error_out=False)
+    return db.paginate(statement, page=page, per_page=per_page, error_out=False)

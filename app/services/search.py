@@ -10,11 +10,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask import Flask, current_app
-from sqlalchemy import func, select
+from flask import Flask
+from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, ChangeLog, SynonymSet, utcnow
+from app.models import Case, SynonymSet
 from app.search import (
     Hit,
     ResultPage,
@@ -28,11 +28,11 @@ from app.search import (
     split_filters,
 )
 from app.services import catalog
+from app.services.index_health import health_notices, open_searcher, read_or, unavailable
 from app.services.indexing import MODELS, search_index
 from app.services.permissions import access_grants, visible_condition
 
 MAX_QUERY_LENGTH = 500
-BEHIND_AFTER_SECONDS = 10   # older unindexed changes make the page say results lag behind
 # Address parameter -> index field.
 FIELDS = {"rol": "roles", "type": "kind", "beleidsterrein": "domain", "leergroep": "groups",
           "organisatie": "organisation", "jaar": "years"}
@@ -78,10 +78,6 @@ def register_search(app: Flask) -> None:
                         rebuild_memory_mb=app.config["SEARCH_REBUILD_MEMORY_MB"])
     app.extensions["casusbank.search_index"] = index
     app.extensions["casusbank.searchers"] = SearcherCache(index)
-
-
-def _searcher():
-    return current_app.extensions["casusbank.searchers"].searcher()
 
 
 def synonyms() -> dict[str, tuple[str, ...]]:
@@ -182,20 +178,6 @@ def _facets(counts: dict[str, dict[str, int]], chosen) -> dict[str, Facet]:
     return facets
 
 
-# -- index health ------------------------------------------------------------------------
-
-def _health_notices(index: SearchIndex) -> list[tuple[str, dict]]:
-    if index.rebuilding():
-        return [("index_rebuilding", {})]
-    pending = db.session.execute(
-        select(func.count(), func.min(ChangeLog.created_at))
-        .where(ChangeLog.id > index.applied_through())).one()
-    count, oldest = pending
-    if count and (utcnow() - oldest).total_seconds() > BEHIND_AFTER_SECONDS:
-        return [("index_behind", {"count": count})]
-    return []
-
-
 def _ids(hits: list[Hit], kind: str) -> list[int]:
     """The item ids of the hits of `kind` (index keys are ItemMixin.search_key: "case:12")."""
     return [int(hit.key.partition(":")[2]) for hit in hits if hit.kind == kind]
@@ -225,28 +207,30 @@ def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str 
     words = _typed_filters(text, chosen)
     outcome = SearchOutcome(text, chosen, sort if sort in SORTS else "relevantie",
                             notices=notices)
-    searcher = _searcher()
-    if searcher is None:
-        outcome.notices.append(("index_not_ready", {}))
-        return outcome
     request = SearchRequest(text=words, filters=_request_filters(chosen, notices),
                             sort="newest" if outcome.sort == "nieuwste" else "relevance",
                             page=page, facets=True, suggest=True, synonyms=synonyms())
-    results = run_search(searcher, request, access_grants(user, listed=True))
+    grants, searcher = access_grants(user, listed=True), open_searcher()
+    results = read_or(None, lambda: run_search(searcher, request, grants)) if searcher else None
+    if results is None:
+        outcome.notices.append(unavailable(search_index()))
+        return outcome
     results.hits[:] = _still_visible(user, results.hits)
     outcome.results, outcome.facets = results, _facets(results.facets, chosen)
-    outcome.notices += _health_notices(search_index())
+    outcome.notices += health_notices(search_index())
     return outcome
 
 
 def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:
     """Cases most like `case` that the reader may see: text first, shared roles and
     learning groups count extra."""
-    searcher = _searcher()
+    searcher = open_searcher()
     if searcher is None:
         return []
-    hits = similar_items(searcher, case.search_key, access_grants(user, listed=True),
-                         roles=case.role_ids, groups=sorted(case.group_ids()), limit=limit)
+    grants = access_grants(user, listed=True)
+    hits = read_or([], lambda: similar_items(
+        searcher, case.search_key, grants, roles=case.role_ids,
+        groups=sorted(case.group_ids()), limit=limit))
     # Loaded and checked against the database in one query (the index may lag).
     found = {c.id: c for c in db.session.scalars(
         select(Case).where(Case.id.in_(_ids(hits, "case")),
@@ -256,22 +240,24 @@ def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:
 
 def cases_with_title_like(user, title: str) -> list[tuple[str, str]]:
     """(slug, title) of visible cases whose title looks like `title`: a likely duplicate."""
-    searcher = _searcher()
+    searcher = open_searcher()
     if searcher is None or not title.strip():
         return []
     grants = access_grants(user, listed=True)
-    hits = _still_visible(user, likely_duplicates(searcher, title, grants))
+    hits = _still_visible(user, read_or([], lambda: likely_duplicates(searcher, title,
+                                                                       grants)))
     return [(hit.ref, hit.title) for hit in hits]
 
 
 def possible_duplicates(user, cases: list[Case]) -> list[tuple[Case, str, str]]:
     """(case, slug, title) for each other case `user` can read, drafts included, whose
     title is much like that of one of `cases`; each pair once. For the editors' desk."""
-    searcher = _searcher()
+    searcher = open_searcher()
     if searcher is None:
         return []
     grants = access_grants(user)
-    found = [(case, likely_duplicates(searcher, case.title, grants)) for case in cases]
+    found = read_or([], lambda: [(case, likely_duplicates(searcher, case.title, grants))
+                                  for case in cases])
     # One check against the database for all of them (the index may lag).
     readable = {hit.key for hit in _still_visible(
         user, [hit for _case, hits in found for hit in hits], listed=False)}

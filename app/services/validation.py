@@ -12,8 +12,11 @@ from datetime import date
 
 from app.models import Visibility
 
-# A control character other than tab and newline has no place in text people write.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# A control character other than tab and newline has no place in text people write (C0,
+# DEL and C1; \r goes with \n). Nor has half of a UTF-16 surrogate pair: it is not a
+# character at all, and the database refuses to store it (a JSON body can carry one).
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"  # a regex class
+_CONTROL = re.compile(f"[{CONTROL_CHARACTERS}]")
 
 
 # English wording for editors and logs; the web words the same codes in Dutch.
@@ -35,7 +38,7 @@ ENGLISH = {
     "switch_incomplete": "needs both a from-role and a to-role",
     "switch_same": "must differ from the from-role",
     "likely_duplicate": "looks like an existing case: {titles}",
-    "wrong_password": "is not the current password",
+    "wrong_password": "is not the current password",  # nosec B105  # a message, not a password
     "mismatch": "differs from the new password",
     "last_admin": "would leave no active admin",
 }
@@ -65,6 +68,12 @@ class Refused(Exception):
     def __init__(self, code: str):
         super().__init__(code)
         self.code = code
+
+
+def has_control_characters(text: str) -> bool:
+    """True when `text` holds a character that Checker.text refuses: the same test for
+    the fields and address parameters that no service checks (web.forms)."""
+    return _CONTROL.search(text) is not None
 
 
 class Checker:

@@ -9,6 +9,7 @@ from app.services.accounts import load_user
 from app.web import (
     account,
     admin,
+    api,
     auth,
     browse,
     cases,
@@ -27,7 +28,7 @@ from app.web.templating import register_templating
 from app.web.transport import register_transport
 
 BLUEPRINTS = (pages.bp, cases.bp, reflections.bp, groups.bp, search.bp, auth.bp, account.bp,
-              admin.bp, featured.bp, taxonomy.bp, editorial.bp, feeds.bp, browse.bp)
+              admin.bp, featured.bp, taxonomy.bp, editorial.bp, feeds.bp, browse.bp, api.bp)
 
 # A second line of defence behind sanitising: no inline script, nothing from elsewhere.
 SECURITY_HEADERS = {

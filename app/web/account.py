@@ -1,4 +1,4 @@
-"""The signed-in user's own account: for now, changing the password."""
+"""The signed-in user's own account: an overview, the password, and personal API tokens."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from app.extensions import limiter
+from app.services import api_tokens
 from app.services.accounts import MIN_PASSWORD_LENGTH, change_password
 from app.services.validation import ValidationFailed
 from app.web.forms import error_messages
@@ -43,3 +44,40 @@ def password():
             return redirect(url_for("account.password"), code=303)
     return render_template("account/password.html", errors=errors,
                            min_length=MIN_PASSWORD_LENGTH), (422 if errors else 200)
+
+
+def _account_page(errors=None, new_token: str | None = None, name: str = ""):
+    """The page shows a new token's text once, in the answer to the request that made
+    it: it is not stored, not flashed and not put in the session."""
+    user = current_user._get_current_object()
+    return render_template("account/index.html", tokens=api_tokens.tokens_of(user),
+                           errors=errors or {}, new_token=new_token, name=name,
+                           name_limit=api_tokens.NAME_MAX_LENGTH), (422 if errors else 200)
+
+
+@bp.get("/")
+@login_required
+def overview():
+    return _account_page()
+
+
+@bp.post("/sleutels")
+@login_required
+def create_token():
+    name = request.form.get("name", "")
+    try:
+        _token, plain = api_tokens.create_token(current_user._get_current_object(), name)
+    except ValidationFailed as failure:
+        return _account_page(error_messages(failure), name=name)
+    return _account_page(new_token=plain)
+
+
+@bp.post("/sleutels/<int:token_id>/intrekken")
+@login_required
+def revoke_token(token_id: int):
+    if api_tokens.revoke_token(current_user._get_current_object(), token_id):
+        flash(_("De API-sleutel is ingetrokken. Programma's die hem gebruiken, krijgen nu"
+                " geen toegang meer."), "success")
+    else:
+        flash(_("Deze API-sleutel bestaat niet of was al ingetrokken."), "info")
+    return redirect(url_for("account.overview"), code=303)

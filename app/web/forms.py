@@ -1,16 +1,26 @@
 """Between HTML forms and service inputs: reading fields, wording errors."""
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import fields
 from urllib.parse import urlsplit
 
-from flask import request
+from flask import Response, request
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import ImmutableMultiDict, MultiDict
+from werkzeug.exceptions import RequestEntityTooLarge, UnprocessableEntity
+from werkzeug.wsgi import LimitedStream
 
-from app.services.validation import ValidationFailed
+from app.services.accounts import MAX_EMAIL_LENGTH
+from app.services.cases import LIMITS as CASE_LIMITS
+from app.services.reading_list import MAX_NOTE
+from app.services.reflections import LIMITS as REFLECTION_LIMITS
+from app.services.validation import FieldError, ValidationFailed, has_control_characters
+from app.services.workflow import MAX_COMMENT
+from app.web.api.problems import is_api_request
 from app.web.language import localized
-from app.web.messages import SAVED_MESSAGES, describe
+from app.web.messages import FIELD_LABELS, GENERAL, SAVED_MESSAGES, describe
 
 
 def input_from_form(input_class, form: MultiDict):
@@ -78,3 +88,106 @@ def safe_next(target: str | None, fallback: str) -> str:
     if "\\" in target:
         return fallback
     return target
+
+
+# -- every field checked on arrival ----------------------------------------------------------
+# The services check the fields of the case and reflection forms and the names themselves,
+# and answer with a message next to the field. Every other field and address parameter is
+# checked here, before any view or the CSRF check reads it: a limit on its length, and no
+# control characters. So no field is without a limit, and a new one has one from the start.
+
+MAX_PASSWORD_LENGTH = 500
+DEFAULT_FIELD_LIMIT = 1_000
+# The text fields whose service runs Checker.text on them (control characters and length).
+SERVICE_CHECKED = frozenset({*CASE_LIMITS, *REFLECTION_LIMITS, "name", "new_name"})
+FIELD_LIMITS = {
+    "email": MAX_EMAIL_LENGTH, "zoek": MAX_EMAIL_LENGTH, "door": MAX_EMAIL_LENGTH,
+    **dict.fromkeys(("password", "current_password", "new_password", "new_password_repeat"),
+                    MAX_PASSWORD_LENGTH),
+    "note": MAX_NOTE, "opmerking": MAX_COMMENT, "onderwerp": 200,  # a title or a name
+    "van": 500, "naar": 500,   # a case's slug, or its whole address pasted in
+    # Shortened by the search itself, with a notice; refused only far beyond any question.
+    "q": 10_000,
+    "next": 10_000,            # the address to return to, which may hold a long search
+}
+# Names of fields that only this check words (the forms' own are in messages.FIELD_LABELS).
+LABELS = {"zoek": _l("Naam of e-mailadres"), "door": _l("Door"), "onderwerp": _l("Onderwerp"),
+          "note": _l("Toelichting"), "opmerking": _l("Opmerking voor de auteur"),
+          "q": _l("Zoekvraag")}
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+class RefusedField(UnprocessableEntity):
+    """A field or address parameter that cannot be right, whatever the page: 422 with a
+    message naming it (web.errors words the page)."""
+
+    def __init__(self, name: str, error: FieldError):
+        super().__init__()
+        self.field, self.error = name, error
+
+    def message(self) -> str:
+        label = (LABELS.get(self.field) or FIELD_LABELS.get(self.field)
+                 or ("" if has_control_characters(self.field) else self.field))
+        return str(GENERAL[self.error.code]).format(label=str(label), **self.error.params)
+
+
+def _problem(name: str, value: str) -> FieldError | None:
+    if has_control_characters(name) or has_control_characters(value):
+        return FieldError("control_characters")
+    limit = FIELD_LIMITS.get(name, DEFAULT_FIELD_LIMIT)
+    if len(value) > limit:
+        return FieldError("too_long", {"max": limit, "actual": len(value)})
+    return None
+
+
+# Plain text: a page would repeat the address (its links back), control characters and all.
+UNREADABLE_ADDRESS = _l("Deze pagina bestaat niet: het adres bevat onzichtbare stuurtekens.")
+
+
+def _streamed_body_too_large() -> bool:
+    """A body sent without Content-Length (chunked, which gunicorn passes on) is cut off at
+    MAX_CONTENT_LENGTH by Werkzeug instead of refused: a form would arrive shortened, its
+    last field cut. Reading up to the cut means the body was too large."""
+    if request.content_length is not None or request.max_content_length is None:
+        return False
+    if request.mimetype in FORM_TYPES:
+        request.form  # noqa: B018  # parsed (and cached) here, for the views as well
+    else:
+        request.get_data(cache=True)
+    return isinstance(request.stream, LimitedStream) and request.stream.is_exhausted
+
+
+def _in_one_unicode_form() -> None:
+    """Address parameters in NFC, the form Checker.text stores text in: "reünie" typed with
+    a separate diaeresis (NFD, as some systems send it) finds the stored "reünie", in the
+    search and in the filters alike. (Form fields are left as sent: the services
+    normalise the text they keep, and a password must stay exactly as typed.)"""
+    args = request.args.items(multi=True)
+    if not all(unicodedata.is_normalized("NFC", value) for _, value in args):
+        request.args = ImmutableMultiDict(
+            (name, unicodedata.normalize("NFC", value))
+            for name, value in request.args.items(multi=True))
+
+
+def check_arriving_fields() -> Response | None:
+    """Refuse a request whose address or form carries what no field may hold: an address
+    with control characters is no page of ours (404); a field gets 422 (RefusedField).
+    Reading the form here also makes an oversized body a 413 before anything else.
+    The API checks its own parameters and answers in JSON (web/api/params.py)."""
+    changing = request.method not in ("GET", "HEAD", "OPTIONS")
+    if changing and _streamed_body_too_large():
+        raise RequestEntityTooLarge()
+    if is_api_request():
+        return None
+    if has_control_characters(request.path):
+        return Response(f"{UNREADABLE_ADDRESS}\n", status=404, mimetype="text/plain")
+    _in_one_unicode_form()
+    arrived = list(request.args.items(multi=True))
+    if changing and request.mimetype in FORM_TYPES:
+        arrived += [(name, value) for name, value in request.form.items(multi=True)
+                    if name not in SERVICE_CHECKED]
+    for name, value in arrived:
+        error = _problem(name, value)
+        if error is not None:
+            raise RefusedField(name, error)
+    return None

@@ -147,8 +147,13 @@ GENERAL = {
 NOTICES = {
     "query_shortened": _l("Uw zoekvraag was erg lang. We hebben gezocht op het begin ervan."),
     "index_not_ready": _l(
-        "De zoekfunctie wordt op dit moment klaargezet. Probeer het over een minuut opnieuw,"
-        " of blader via de rollen en leergroepen."
+        "De zoekfunctie wordt op dit moment klaargezet: de zoekindex ontbreekt of is"
+        " beschadigd en wordt opnieuw opgebouwd. Probeer het over een paar minuten opnieuw, of"
+        " blader intussen via de rollen en leergroepen. Er gaat niets verloren."
+    ),
+    "index_being_rebuilt": _l(
+        "De zoekindex wordt opnieuw opgebouwd. Zoeken werkt weer over een paar minuten."
+        " Blader intussen via de rollen en leergroepen. Er gaat niets verloren."
     ),
     "index_behind": _l(
         "Nog niet alles is vindbaar: {count} wijziging(en) worden nog verwerkt. Dat duurt"
@@ -276,6 +281,8 @@ ACTION_LABELS = {
     "sign_in_failed": _l("Inloggen mislukt"),
     "sign_out": _l("Uitgelogd"),
     "password_changed": _l("Wachtwoord gewijzigd"),
+    "token_created": _l("API-sleutel gemaakt"),
+    "token_revoked": _l("API-sleutel ingetrokken"),
     "user_created": _l("Account aangemaakt"),
     "user_changed": _l("Account gewijzigd"),
     "role_changed": _l("Rol gewijzigd"),

@@ -1,9 +1,12 @@
-"""How requests reach the app: through TLS proxies, and with cookies fit for HTTPS."""
+"""How requests reach the app: through TLS proxies, with cookies fit for HTTPS, and with
+every field checked for length and control characters before any view reads it."""
 from __future__ import annotations
 
 from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.web.forms import check_arriving_fields
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -17,6 +20,8 @@ class SessionInterface(SecureCookieSessionInterface):
 
 def register_transport(app: Flask) -> None:
     app.session_interface = SessionInterface()
+    # Registered before the CSRF check (web/__init__.py), so that it runs first.
+    app.before_request(check_arriving_fields)
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
         # Only the client address and the scheme: the rate limit counts per address and

@@ -1,0 +1,63 @@
+"""Whether there is an index to search, and what its results may lack.
+
+The index is a replica that can go missing or be damaged under a running app (a folder
+deleted, a file truncated). Searching then says so instead of failing: a damaged
+version is noted (see SearchIndex.note_damage), every worker stops using it, and the
+indexer rebuilds it. Every other page keeps working, only without "similar cases".
+"""
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import ChangeLog, utcnow
+from app.search import IndexMissing, SearchIndex
+from app.services.indexing import note_if_damaged, search_index
+
+BEHIND_AFTER_SECONDS = 10   # older unindexed changes make the page say results lag behind
+
+
+def open_searcher():
+    """This worker's searcher, or None when there is no usable index (callers say so or
+    do without). A searcher that fails to open because the index is damaged gets the
+    index noted as damaged; a failure on a sound index is a bug and is raised."""
+    cache = current_app.extensions["casusbank.searchers"]
+    try:
+        return cache.searcher()
+    except Exception:  # noqa: BLE001 - decided below: damage, or raised again
+        if note_if_damaged(search_index()):
+            return None
+        return cache.searcher()  # opened while a rebuild swapped versions: once more
+
+
+def read_or(fallback, read):
+    """`read()`, or `fallback` when it fails because the index is damaged (then noted)."""
+    try:
+        return read()
+    except Exception:  # noqa: BLE001 - decided below: damage, or raised again
+        if note_if_damaged(search_index()):
+            return fallback
+        raise
+
+
+def unavailable(index: SearchIndex) -> tuple[str, dict]:
+    """Why there are no results at all: the index is being rebuilt right now, or it is
+    missing or damaged (and the indexer will rebuild it)."""
+    return ("index_being_rebuilt", {}) if index.rebuilding() else ("index_not_ready", {})
+
+
+def health_notices(index: SearchIndex) -> list[tuple[str, dict]]:
+    """What the results may lack: a rebuild under way, or changes not indexed yet."""
+    if index.rebuilding():
+        return [("index_rebuilding", {})]
+    try:
+        through = index.applied_through()
+    except (IndexMissing, OSError, ValueError, KeyError):
+        return []  # deleted since this search ran: the next search says so
+    count, oldest = db.session.execute(
+        select(func.count(), func.min(ChangeLog.created_at))
+        .where(ChangeLog.id > through)).one()
+    if count and (utcnow() - oldest).total_seconds() > BEHIND_AFTER_SECONDS:
+        return [("index_behind", {"count": count})]
+    return []

@@ -1,0 +1,214 @@
+"""`flask backup DIR` and `flask restore DIR`: a backup restored into an empty instance holds
+every row and finds the same things, also when it was taken while people were saving."""
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from app.extensions import db
+from app.models import Base, Case, Status, User
+from app.services import backup, indexing
+from app.services.cases import CaseInput, submit_case
+from app.services.reflections import ReflectionInput, submit_reflection
+from tests.conftest import close_app, make_app, signed_in, sync_index
+from tests.test_cases import VALID as CASE
+from tests.test_faults import eventually, results
+from tests.test_indexing import new_case
+from tests.test_reflections import VALID as REFLECTION
+
+HIT = re.compile(r'class="result__title"><a href="([^"]+)"')
+QUERIES = ("water", "kwelwater", "veenweide", "twijfel", "rol:netwerkend", "geluid*")
+
+
+def cli(app, *args, code: int = 0):
+    result = app.test_cli_runner().invoke(args=list(args))
+    assert result.exit_code == code, result.output
+    return result.output
+
+
+def every_row(app) -> dict[str, list[tuple]]:
+    """Every row of every table, in key order: users, items, revisions, audit log, …"""
+    with app.app_context():
+        return {table.name: [tuple(row) for row in db.session.execute(
+                    select(table).order_by(*table.primary_key.columns))]
+                for table in Base.metadata.sorted_tables}
+
+
+def what_is_found(app, email: str | None = None) -> dict[str, list[str]]:
+    """The result links of each query, for a visitor or a signed-in account."""
+    client = signed_in(app, email).client if email else app.test_client()
+    return {query: HIT.findall(client.get(f"/zoeken?q={query}").get_data(as_text=True))
+            for query in QUERIES}
+
+
+@pytest.fixture
+def filled(app, users):
+    """Fixture content plus what only the database holds: a submission the editors have
+    not seen, a draft, a private reflection, a case with a second revision, sign-ins."""
+    with app.app_context():
+        member = db.session.get(User, users["member"])
+        submit_case(member, CaseInput(**{**CASE, "title": "Kwelwater onder de polder"}))
+        submit_case(member, CaseInput(**{**CASE, "title": "Veenweide in concept"}), submit=False)
+        submit_reflection(member, ReflectionInput(**{
+            **REFLECTION, "title": "Mijn eigen twijfel", "visibility": "private"}))
+        edited = db.session.scalar(select(Case).where(Case.slug == "geluidsmaatregelen-hsl-zuid"))
+        edited.summary += " Bijgewerkt."
+        db.session.commit()
+    signed_in(app, "redactie@example.nl")
+    sync_index(app)
+    return app
+
+
+@pytest.fixture
+def fresh(tmp_path):
+    """A brand-new instance in its own folder: no tables, no index."""
+    app = make_app(tmp_path / "fresh")
+    yield app
+    close_app(app)
+
+
+def test_a_restore_into_an_empty_instance_holds_every_row_and_finds_the_same(
+        filled, fresh, tmp_path):
+    folder = tmp_path / "backup"
+    assert "backed up to" in cli(filled, "backup", str(folder))
+    manifest = json.loads((folder / backup.MANIFEST).read_text())
+    assert manifest["database"]["integrity_check"] == "ok"
+    assert manifest["database"]["tables"]["cases"] == len(every_row(filled)["cases"])
+    assert (folder / "content" / "reflections").is_dir()
+    output = cli(fresh, "restore", str(folder))
+    assert "search index restored" in output
+    assert every_row(fresh) == every_row(filled)
+    for email in (None, "lid@example.nl", "redactie@example.nl"):   # passwords came along
+        assert what_is_found(fresh, email) == what_is_found(filled, email)
+    assert len(what_is_found(fresh, "lid@example.nl")["twijfel"]) == 1   # private, its author
+
+
+def test_changes_after_the_index_copy_are_caught_up_by_the_restore(filled, fresh, tmp_path,
+                                                                    users):
+    """The index is copied before the database; what was saved in between is replayed."""
+    real_copy = backup.copy_database
+
+    def save_then_copy(source, target):
+        with filled.app_context():
+            new_case("Zoutwaterindringing", users["member"])
+        real_copy(source, target)
+
+    backup_folder = tmp_path / "backup"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(backup, "copy_database", save_then_copy)
+        cli(filled, "backup", str(backup_folder))
+    assert "then 2 change(s) applied" in cli(fresh, "restore", str(backup_folder))
+    assert len(HIT.findall(fresh.test_client().get("/zoeken?q=zoutwaterindringing")
+                           .get_data(as_text=True))) == 1
+
+
+def test_a_backup_taken_while_cases_are_saved_is_one_consistent_state(
+        app, users, fresh, tmp_path, monkeypatch):
+    """People save and the indexer indexes all through the backup."""
+    saved, stop = [], threading.Event()
+
+    def keep_saving():
+        with app.app_context():
+            while not stop.is_set():
+                saved.append(new_case(f"Gelijktijdig bewaard {len(saved)}", users["member"]).id)
+                stop.wait(0.02)
+
+    def keep_indexing():
+        with app.app_context():
+            indexing.run_worker(indexing.search_index(),
+                                indexing.WorkerSettings(poll_seconds=0.01), stop)
+
+    real_copy = backup.copy_database
+
+    def copy_amid_saves(source, target):   # a save lands between the index and this copy
+        before = len(saved)
+        assert eventually(lambda: len(saved) > before)
+        real_copy(source, target)
+
+    monkeypatch.setattr(backup, "copy_database", copy_amid_saves)
+    threads = [threading.Thread(target=keep_saving), threading.Thread(target=keep_indexing)]
+    for thread in threads:
+        thread.start()
+    try:
+        assert eventually(lambda: len(saved) >= 2)
+        cli(app, "backup", str(tmp_path / "backup"))
+        copied = len(saved)
+        assert eventually(lambda: len(saved) > copied)   # and saving went on afterwards
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+    _assert_consistent(tmp_path / "backup")
+    cli(fresh, "restore", str(tmp_path / "backup"))
+    with fresh.app_context():
+        restored = set(db.session.scalars(
+            select(Case.id).where(Case.title.like("Gelijktijdig %"))))
+        published = db.session.scalar(select(func.count()).where(
+            Case.id.in_(restored), Case.status == Status.PUBLISHED))
+    assert restored and restored < set(saved)
+    # The copy may hold the last case between its two saves: submitted, not yet published.
+    assert published >= len(restored) - 1
+    assert results(fresh.test_client(), "gelijktijdig")[0] == published   # no more, no less
+
+
+def _assert_consistent(folder: Path) -> None:
+    """Every case in the copy has its revision and its change-log rows; nothing dangles."""
+    manifest = json.loads((folder / backup.MANIFEST).read_text())
+    with sqlite3.connect(folder / backup.DATABASE_FILE) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        assert copy.execute("PRAGMA foreign_key_check").fetchall() == []
+        assert copy.execute("SELECT max(id) FROM change_log").fetchone()[0] == \
+            manifest["database"]["last_change_id"]
+        orphans = copy.execute(
+            "SELECT count(*) FROM cases WHERE id NOT IN (SELECT entity_id FROM revisions "
+            "WHERE entity = 'case') OR id NOT IN (SELECT entity_id FROM change_log "
+            "WHERE entity = 'case')").fetchone()[0]
+    copy.close()
+    assert orphans == 0
+    assert manifest["index"]["applied_through"] <= manifest["database"]["last_change_id"]
+
+
+# -- clear refusals ----------------------------------------------------------------------------
+
+def test_restore_explains_a_missing_or_wrong_folder(app, fresh, tmp_path):
+    assert "no backup at" in cli(fresh, "restore", str(tmp_path / "nowhere"), code=1)
+    (tmp_path / "empty").mkdir()
+    assert "is not a Casusbank backup" in cli(fresh, "restore", str(tmp_path / "empty"), code=1)
+    cli(app, "backup", str(tmp_path / "backup"))
+    with (tmp_path / "backup" / backup.DATABASE_FILE).open("ab") as damaged:
+        damaged.write(b"\0")
+    assert "differs from the checksum" in cli(fresh, "restore", str(tmp_path / "backup"),
+                                              code=1)
+
+
+def test_restore_replaces_a_database_with_data_only_when_forced(app, users, tmp_path):
+    cli(app, "backup", "--no-export", str(tmp_path / "backup"))
+    assert not (tmp_path / "backup" / backup.CONTENT_FOLDER).exists()
+    with app.app_context():
+        new_case("Later toegevoegd", users["member"])
+    sync_index(app)
+    before = every_row(app)
+    refused = cli(app, "restore", str(tmp_path / "backup"), code=1)
+    assert "already holds data" in refused and "--force" in refused
+    assert every_row(app) == before
+    cli(app, "restore", "--force", str(tmp_path / "backup"))
+    assert len(every_row(app)["cases"]) == len(before["cases"]) - 1
+    assert HIT.findall(app.test_client().get("/zoeken?q=toegevoegd").get_data(as_text=True)) == []
+
+
+def test_backup_refuses_a_folder_in_use_and_a_postgresql_database(app, tmp_path, monkeypatch):
+    (tmp_path / "used").mkdir()
+    (tmp_path / "used" / "notes.txt").write_text("van iemand")
+    assert "not an empty folder" in cli(app, "backup", str(tmp_path / "used"), code=1)
+    assert (tmp_path / "used" / "notes.txt").read_text() == "van iemand"
+    with app.app_context():
+        monkeypatch.setattr(db.engine, "url", make_url("postgresql://casus@db/casusbank"))
+    output = cli(app, "backup", str(tmp_path / "elsewhere"), code=1)
+    assert "pg_dump" in output and not (tmp_path / "elsewhere").exists()
