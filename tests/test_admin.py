@@ -87,7 +87,7 @@ def test_admins_see_every_admin_page(admin, users):
 def test_only_admins_see_the_admin_link(admin, editor):
     assert 'href="/beheer/gebruikers"' in text(admin.get("/"))
     assert 'href="/beheer/gebruikers"' not in text(editor.get("/"))
-    assert "Wachtwoord wijzigen" in text(editor.get("/"))
+    assert "Mijn account" in text(editor.get("/"))
 
 
 # --- accounts -------------------------------------------------------------------------------

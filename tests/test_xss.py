@@ -410,8 +410,7 @@ def test_search_excerpts_mark_the_words_and_show_the_rest_as_text(visitors):
 def test_a_payload_in_an_address_is_never_run(visitors):
     problems: list[str] = []
     for payload in PAYLOADS[:8]:
-        for address in ("/casussen/" + quote(payload.text, safe=""), "/" + quote(payload.text),
-                        "/rollen/" + quote(payload.text, safe="")):
+        for address in ("/casussen/" + quote(payload.text, safe=""), "/" + quote(payload.text)):
             visitors["anonymous"].visit(address, problems, status=404)
     assert not problems, "\n".join(problems)
 

@@ -92,11 +92,13 @@ class _Loader(yaml.SafeLoader):
     otherwise the last one would silently win."""
 
     def construct_mapping(self, node, deep=False):
-        keys = [key.value for key, _value in node.value if isinstance(key, yaml.ScalarNode)]
-        for number, key in enumerate(keys):
-            if key in keys[:number] and key != "<<":
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"the key '{key}' is given twice", node.start_mark)
+        seen = set()
+        for key, _value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value != "<<":
+                if key.value in seen:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"the key '{key.value}' is given twice", key.start_mark)
+                seen.add(key.value)
         return super().construct_mapping(node, deep=deep)
 
 
@@ -119,7 +121,8 @@ def load_yaml(text: str, what: str, first_line: int = 1):
     """Plain YAML data (no Python objects: the safe loader), or a FileProblem saying
     where it went wrong; `first_line` is the file's line number of the text's first."""
     try:
-        value = yaml.load(text, Loader=_Loader)  # nosec B506 - _Loader is a SafeLoader
+        # _Loader is a yaml.SafeLoader, which bandit cannot tell from its name.
+        value = yaml.load(text, Loader=_Loader)  # nosec B506
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = f" (line {mark.line + first_line})" if mark else ""
