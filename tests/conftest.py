@@ -3,6 +3,8 @@ fixture content imported and indexed, accounts, and a signed-in client helper.""
 from __future__ import annotations
 
 import re
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -33,6 +35,30 @@ def chromium():
                   "--disable-component-update", "--disable-sync", "--no-first-run"])
         yield browser
         browser.close()
+
+
+@contextmanager
+def serving_live(app):
+    """`app` served on a free loopback port in a thread, for the browser tests; yields
+    its address."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=False)
+
+    def serve():
+        try:
+            server.serve_forever()
+        finally:  # before the thread ends and drops its searcher unclosed
+            app.extensions["casusbank.searchers"].close()
+
+    serving = threading.Thread(target=serve)
+    serving.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        serving.join(5)
+        server.server_close()
 
 
 def make_app(tmp_path: Path, **overrides):

@@ -14,12 +14,10 @@ that is a failure.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, User
@@ -34,6 +32,7 @@ from tests.conftest import (
     close_app,
     make_app,
     publish,
+    serving_live,
 )
 
 pytestmark = pytest.mark.browser
@@ -105,20 +104,8 @@ def instance(tmp_path_factory):
 @pytest.fixture(scope="module")
 def live_server(instance):
     app, _addresses = instance
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-
-    def serve():
-        try:
-            server.serve_forever()
-        finally:  # before the thread ends and drops its searcher unclosed
-            app.extensions["casusbank.searchers"].close()
-
-    serving = threading.Thread(target=serve)
-    serving.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    serving.join(5)
-    server.server_close()
+    with serving_live(app) as address:
+        yield address
 
 
 

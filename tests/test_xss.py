@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import threading
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,6 @@ from urllib.parse import quote
 import pytest
 import yaml
 from sqlalchemy import event, select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models import Case, LearningGroup, Term, TermKind, User
@@ -42,7 +40,7 @@ from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case, update_case
 from app.services.content_import import import_content
 from app.services.reflections import ReflectionInput, submit_reflection
-from tests.conftest import CHROMIUM, FIXTURE_CONTENT, PASSWORD, close_app, make_app
+from tests.conftest import CHROMIUM, FIXTURE_CONTENT, PASSWORD, close_app, make_app, serving_live
 
 pytestmark = pytest.mark.browser
 REQUIRED = bool(os.environ.get("CASUSBANK_REQUIRE_BROWSER"))
@@ -170,20 +168,8 @@ def instance(tmp_path_factory):
 @pytest.fixture(scope="module")
 def live_server(instance):
     app, _addresses = instance
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-
-    def serve():
-        try:
-            server.serve_forever()
-        finally:  # before the thread ends and drops its searcher unclosed
-            app.extensions["casusbank.searchers"].close()
-
-    serving = threading.Thread(target=serve)
-    serving.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    serving.join(5)
-    server.server_close()
+    with serving_live(app) as address:
+        yield address
 
 
 # --- the browser: one page per reader that records whatever a payload might do ------------

@@ -12,7 +12,6 @@ from dataclasses import asdict
 from flask import url_for
 
 from app.extensions import db
-from app.models import User
 from app.services.cases import case_as_input, visible_cases
 from app.services.reflections import case_shown_with, reflection_as_input, visible_reflections
 
@@ -101,7 +100,3 @@ def reflection_rows(user) -> Iterator[dict]:
 
 ROWS = {"cases": case_rows, "reflections": reflection_rows}
 
-
-def account(user_id: int | None):
-    """The caller's account in the current session (None: anonymous)."""
-    return db.session.get(User, user_id) if user_id is not None else None

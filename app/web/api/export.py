@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 
 from flask import Response, stream_with_context
 
-from app.services.open_data import CODEBOOK, ROWS, account
+from app.services.open_data import CODEBOOK, ROWS
+from app.services.users import get_user
 from app.web.api import bp, caller, params
 
 EXPORT_TYPES = {name: name for name in CODEBOOK}
@@ -42,7 +43,7 @@ def _rows(kind: str) -> Iterator[dict]:
     """The rows, read while the response streams. The caller is looked up again then:
     the request's database session has ended by the time the first row is sent."""
     user_id = caller().id if caller() is not None else None
-    yield from ROWS[kind](account(user_id))
+    yield from ROWS[kind](get_user(user_id) if user_id is not None else None)
 
 
 @bp.get("/export.csv")
