@@ -68,10 +68,23 @@ dev: prepare
 	$(FLASK) search worker & indexer=$$!; trap 'kill $$indexer' EXIT INT TERM; \
 	$(FLASK) run --debug
 
-# The whole suite, warnings as errors (see pyproject.toml). Exit code 5 means no tests.
+# The whole suite on SQLite, warnings as errors (see pyproject.toml); exit code 5 means no
+# tests. With CASUSBANK_TEST_POSTGRESQL set to a server's URL (.ci/postgresql starts one and
+# prints it) the suite then runs a second time, each app on a database of its own there.
+# pytest-xdist spreads the test files over one process per core (at most 4; TEST_WORKERS=0
+# runs them in this one); a file stays on one process, so its shared browser, server or
+# library is made once.
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist loadfile
+NO_TESTS_IS_FINE := status=$$?; if [ $$status -eq 5 ]; then echo "no tests were collected"; \
+	status=0; fi; [ $$status -eq 0 ]
+
 test: $(TEST_NEEDS)
-	$(BIN)/python -m pytest; status=$$?; \
-	if [ $$status -eq 5 ]; then echo "no tests were collected"; exit 0; fi; exit $$status
+	env -u CASUSBANK_TEST_DATABASE_URL $(PYTEST); $(NO_TESTS_IS_FINE)
+	if [ -n "$${CASUSBANK_TEST_POSTGRESQL:-}" ]; then \
+		echo "== the suite again, on PostgreSQL"; \
+		CASUSBANK_TEST_DATABASE_URL="$$CASUSBANK_TEST_POSTGRESQL" $(PYTEST); $(NO_TESTS_IS_FINE); \
+	fi
 
 # bandit over our code and pip-audit over every pinned dependency (tools/audit.py). Fails on a
 # finding; a vulnerability database that cannot be reached is a loud warning, not a pass.

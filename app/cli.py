@@ -15,7 +15,7 @@ from flask.cli import AppGroup, with_appcontext
 from app.cli_tokens import token_cli
 from app.database import refresh_planner_statistics
 from app.models import SiteRole
-from app.services import backup, indexing, users
+from app.services import backup, index_nodes, indexing, users
 from app.services.accounts import create_user, find_user
 from app.services.content_export import ExportFailed, export_content
 from app.services.content_import import ContentInvalid, import_content
@@ -186,7 +186,7 @@ def rebuild_command(procs):
 @search_cli.command("status")
 def status_command():
     """The index's state (reads all of it), documents in the database and the index,
-    the backlog, and the index size."""
+    the backlog, the index size, and every index node sharing the change log."""
     facts = indexing.status(indexing.search_index())
     click.echo(f"index state:         {facts.state}")
     click.echo(f"index usable:        {'yes' if facts.usable else 'no'}")
@@ -199,6 +199,28 @@ def status_command():
     if facts.state not in ("ok", "rebuilding"):
         click.echo("search shows a notice instead of results until the index is rebuilt: the "
                    "indexer does that by itself, or run `flask search sync`")
+    click.echo(f"log pruned through:  {index_nodes.pruned_through()}")
+    for node in index_nodes.node_states(facts.last_change):
+        this = " (this node)" if node.name == index_nodes.node_name() else ""
+        stale = " STALE: holds no pruning back, rebuilds when back" if node.stale else ""
+        click.echo(f"node {node.name}{this}: applied through {node.applied_through}, "
+                   f"backlog {node.backlog}, seen {_ago(node.seen_seconds)} ago{stale}")
+
+
+def _ago(seconds: float) -> str:
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit}"
+    return f"{max(seconds, 0):.0f} s"
+
+
+@search_cli.command("prune")
+@click.option("--stale-hours", type=float,
+              help="Ignore nodes silent for longer (default: INDEX_NODE_STALE_HOURS).")
+def prune_command(stale_hours):
+    """Delete the change-log rows every index node has applied (nodes silent for longer
+    than the staleness window are not waited for; they rebuild when they come back)."""
+    click.echo(index_nodes.prune_change_log(stale_hours).summary())
 
 
 def _stop_on_signals(stop: threading.Event) -> None:
@@ -215,6 +237,7 @@ def worker_command():
     settings = indexing.WorkerSettings(
         poll_seconds=current_app.config["INDEXER_POLL_SECONDS"],
         batch_size=current_app.config["INDEXER_BATCH_SIZE"],
+        prune_seconds=current_app.config["INDEX_PRUNE_MINUTES"] * 60,
     )
     click.echo("indexer running; Ctrl-C stops it")
     indexing.run_worker(indexing.search_index(), settings, stop)

@@ -1,4 +1,5 @@
-"""Binds SQLAlchemy and Alembic to the app and sets SQLite up for several processes."""
+"""Binds SQLAlchemy and Alembic to the app and sets the database up for several processes:
+SQLite's pragmas and busy timeout, PostgreSQL's lock timeout."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -67,8 +68,22 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _postgresql_lock_timeout(app: Flask) -> None:
+    """PostgreSQL's readers never wait for writers, but a write waits for a row or table
+    lock as long as it is held; lock_timeout makes it give up as SQLite's busy timeout does
+    (a 503 that keeps the text). Passed as a connection option: a SET would be undone by
+    the rollback that returns each connection to the pool."""
+    if make_url(app.config["SQLALCHEMY_DATABASE_URI"]).get_backend_name() != "postgresql":
+        return
+    milliseconds = int(app.config.get("DATABASE_BUSY_TIMEOUT_MS", BUSY_TIMEOUT_MS))
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    arguments = options.setdefault("connect_args", {})
+    arguments["options"] = f"{arguments.get('options', '')} -c lock_timeout={milliseconds}"
+
+
 def register_database(app: Flask) -> None:
     _ensure_sqlite_folder(app.config["SQLALCHEMY_DATABASE_URI"])
+    _postgresql_lock_timeout(app)
     db.init_app(app)
     with app.app_context():  # Flask-SQLAlchemy made the engine in init_app; no connection yet
         event.listen(db.engine, "connect", _busy_timeout(

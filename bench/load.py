@@ -2,9 +2,9 @@
 signed-in users at once, and afterwards proof that nothing they submitted was lost.
 
     python -m bench.load [--corpus PATH --docs N] [--clients 20] [--seconds 60] [--workers 4]
-                         [--log FILE] [--json]
+                         [--database-server URL] [--log FILE] [--json]
 
-Builds a throw-away instance (SQLite, its own index) from content/ or, with --corpus,
+Builds a throw-away instance (its own database and index) from content/ or, with --corpus,
 from N articles of Dutch legislation (as bench.speed loads them); makes one editor and
 participant accounts, each in a learning group; starts `flask serve` on a free loopback
 port. Each client signs in, then for --seconds searches (the query mix of bench.speed,
@@ -12,6 +12,13 @@ some with a role filter), reads pages, and submits cases and reflections through
 forms (submitted for review or saved as drafts), without pausing. Reports requests/s and
 p50/p95/p99 per kind; then, once the indexer has applied the change log, checks that
 every confirmed submission is in the database and in the index. Exits 1 on a FAIL.
+
+The database is a SQLite file in the temporary folder, unless --database-server names a
+PostgreSQL server (postgresql+psycopg://user:password@host:port/db, a role that may
+CREATE DATABASE; `db` is only where the bench connects to create and drop): then the
+instance gets a new empty database there, casusbank_bench_<pid>, which the server and the
+checks share and which is dropped at the end, also after a failure or Ctrl-C. The same
+bench against both says what the database costs or saves under this load.
 """
 from __future__ import annotations
 
@@ -51,6 +58,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument("--database-server", metavar="URL",
+                        help="PostgreSQL server to make a throw-away database on "
+                             "(default: a SQLite file)")
     parser.add_argument("--log", type=Path, help="keep a copy of the server's output here")
     parser.add_argument("--json", action="store_true", help="end with one line of JSON")
     return parser.parse_args()
@@ -148,7 +158,8 @@ def verdicts_after(clients: list[Client], figures: dict, before: dict,
 def measure(server: Server, site: Site, args: argparse.Namespace,
             stop: threading.Event) -> tuple[list[Client], dict]:
     """Run the clients and print what they saw, with the machine's conditions."""
-    print(f"serving {server.url} with {args.workers} workers and the indexer; "
+    print(f"serving {server.url} with {args.workers} workers and the indexer on "
+          f"{db.engine.url.get_backend_name()}; "
           f"{args.clients} clients for {args.seconds:g} s")
     load_before, cpu_before = os.getloadavg()[0], time.process_time()
     clients, elapsed = run_clients(server, site, args.seconds, stop)
@@ -166,7 +177,7 @@ def load_test(args: argparse.Namespace, folder: Path, stop: threading.Event) -> 
     site = describe_site(args.clients)
     before = last_ids()
     db.session.remove()
-    server = Server(folder, args.workers)
+    server = Server(folder, args.workers, db.engine.url.render_as_string(hide_password=False))
     try:
         server.start()
         clients, report = measure(server, site, args, stop)
@@ -191,17 +202,19 @@ def _interrupt(_signum, _frame) -> None:
 def main() -> None:
     args = parse_args()
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, _interrupt)  # `kill` cleans up as Ctrl-C does
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # `kill`, a closed terminal: as Ctrl-C
+        signal.signal(signum, _interrupt)
     try:
         with tempfile.TemporaryDirectory(prefix="casusbank-load-") as scratch:
             content = content_folder(Path(scratch), args.corpus)
-            with temporary_casusbank(content) as (_app, folder):
+            with temporary_casusbank(content, args.database_server) as (_app, folder):
                 if args.corpus:
                     print(f"loaded {load_corpus(args.corpus, args.docs)} articles", flush=True)
                 passed = load_test(args, folder, stop)
     except KeyboardInterrupt:
         stop.set()
-        print("\ninterrupted: server stopped, temporary folder removed", file=sys.stderr)
+        print("\ninterrupted: server stopped, temporary folder (and database) removed",
+              file=sys.stderr)
         sys.exit(130)
     sys.exit(0 if passed else 1)
 

@@ -29,9 +29,10 @@ class Server:
     """The site as `make run` serves it (app/cli.py serve_command): gunicorn with
     `workers` workers on a free loopback port, plus `flask search worker`."""
 
-    def __init__(self, folder: Path, workers: int):
+    def __init__(self, folder: Path, workers: int, database_url: str):
         self.folder = folder
         self.workers = workers
+        self.database_url = database_url  # the bench's own, so that the checks read it
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / "server.log"
@@ -40,7 +41,7 @@ class Server:
     def environment(self) -> dict[str, str]:
         """The instance's settings (app/config.py), whatever the caller's shell has set."""
         return {**os.environ,
-                "DATABASE_URL": f"sqlite:///{self.folder / 'bench.sqlite'}",
+                "DATABASE_URL": self.database_url,
                 "SEARCH_INDEX_DIR": str(self.folder / "index"),
                 "SECRET_KEY": "bench", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
                 # Every client signs in from the same address.

@@ -1,11 +1,13 @@
-"""Shared fixtures: an isolated app per test (own SQLite file, own index folder) with the
+"""Shared fixtures: an isolated app per test (own database, own index folder) with the
 fixture content imported and indexed, accounts, and a signed-in client helper."""
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from app.models import Case, Reflection, User
 from app.services import indexing, workflow
 from app.services.accounts import create_user
 from app.services.content_import import import_content
+from tests import databases
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
 CHROMIUM = "/usr/bin/chromium"  # Debian's; Playwright's own download is never used
@@ -64,7 +67,9 @@ def serving_live(app):
 def make_app(tmp_path: Path, **overrides):
     config = {
         "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'casusbank.sqlite'}",
+        # A second app on the same database passes the first one's address.
+        "SQLALCHEMY_DATABASE_URI": overrides.pop("SQLALCHEMY_DATABASE_URI", None)
+        or databases.new_database_url(tmp_path),
         "SEARCH_INDEX_DIR": str(tmp_path / "index"),
         "CONTENT_DIR": str(FIXTURE_CONTENT),
         "SECRET_KEY": "test-secret",
@@ -74,31 +79,106 @@ def make_app(tmp_path: Path, **overrides):
     return create_app(config)
 
 
-def close_app(app) -> None:
-    """Release what the app holds open, so no ResourceWarning escapes a test."""
+def release_app(app) -> None:
+    """Close what the app holds open (searchers, pooled connections), so no
+    ResourceWarning escapes a test and its database may be copied or dropped."""
     with app.app_context():
         app.extensions["casusbank.searchers"].close()
         db.session.remove()
         db.engine.dispose()
 
 
-@pytest.fixture
-def bare_app(tmp_path):
-    """An app with an empty database (schema only) and no index."""
-    app = make_app(tmp_path)
+def close_app(app) -> None:
+    release_app(app)
+    databases.drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    databases.drop_leftovers()
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    _name_each_schemathesis_test(items)
+    _skip_sqlite_only_on_postgresql(items)
+
+
+def _name_each_schemathesis_test(items) -> None:
+    """schemathesis (4.x, under pytest 9) gives the test of every API operation one and
+    the same node id; pytest-xdist, which hands out tests by node id, would then run only
+    one of them. The operation goes back into the id, as its name already has it (pytest
+    9 keeps the id as a structured value: the item's own name plus its parameters)."""
+    for item in items:
+        if item.__class__.__name__ == "SchemathesisFunction" and "[" not in item.nodeid:
+            operation = item.name.partition("[")[2].removesuffix("]")
+            item._id = item.parent.id.child(item.originalname).with_params(operation)
+
+
+def _skip_sqlite_only_on_postgresql(items) -> None:
+    """On PostgreSQL, tests of what only SQLite has (its file copy for backups, its write
+    lock) are skipped with the reason; the rest of the suite runs unchanged."""
+    if not databases.on_postgresql():
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker:
+            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {marker.args[0]}"))
+
+
+class Library(NamedTuple):
+    """A database and an index folder that tests start from a copy of (never use it)."""
+    database: str
+    index: Path | None
+
+
+def app_from(library: Library, folder: Path, **overrides):
+    """A new app in `folder` on its own copy of `library`: a file copy on SQLite, a
+    database made from it as a template on PostgreSQL, which both take a fraction of the
+    time that creating the schema and importing the content again take."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if library.index is not None:
+        shutil.copytree(library.index, folder / "index")
+    return make_app(folder, SQLALCHEMY_DATABASE_URI=databases.copy_of(library.database, folder),
+                    **overrides)
+
+
+@pytest.fixture(scope="session")
+def empty_library(tmp_path_factory):
+    """The schema and nothing else, made once per run (per xdist worker)."""
+    app = make_app(tmp_path_factory.mktemp("empty-library"))
     with app.app_context():
         db.create_all()
+    release_app(app)
+    yield Library(app.config["SQLALCHEMY_DATABASE_URI"], None)
+    databases.drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+@pytest.fixture(scope="session")
+def fixture_library(tmp_path_factory, empty_library):
+    """The fixture content imported and indexed once per run (per xdist worker). Doing
+    that for every test took most of the suite's time."""
+    app = app_from(empty_library, tmp_path_factory.mktemp("fixture-library"))
+    with app.app_context():
+        import_content(FIXTURE_CONTENT)
+        indexing.sync(indexing.search_index())
+    release_app(app)
+    yield Library(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.config["SEARCH_INDEX_DIR"]))
+    databases.drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
+
+
+@pytest.fixture
+def bare_app(tmp_path, empty_library):
+    """An app with an empty database (schema only) and no index."""
+    app = app_from(empty_library, tmp_path)
     yield app
     close_app(app)
 
 
 @pytest.fixture
-def app(bare_app):
-    """The app with the fixture content imported and the index built."""
-    with bare_app.app_context():
-        import_content(FIXTURE_CONTENT)
-        indexing.sync(indexing.search_index())
-    return bare_app
+def app(tmp_path, fixture_library):
+    """An app with the fixture content imported and the index built."""
+    app = app_from(fixture_library, tmp_path)
+    yield app
+    close_app(app)
 
 
 @pytest.fixture

@@ -24,13 +24,11 @@ from app.models import Case, LearningGroup, Reflection, User
 from app.services import indexing, reading_list, workflow
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case, update_case
-from app.services.content_import import import_content
 from tests.conftest import (
     CHROMIUM,
-    FIXTURE_CONTENT,
     PASSWORD,
+    app_from,
     close_app,
-    make_app,
     publish,
     serving_live,
 )
@@ -90,11 +88,9 @@ def _write_content() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def instance(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("accessibility"))
+def instance(tmp_path_factory, fixture_library):
+    app = app_from(fixture_library, tmp_path_factory.mktemp("accessibility"))
     with app.app_context():
-        db.create_all()
-        import_content(FIXTURE_CONTENT)
         addresses = _write_content()
         indexing.sync(indexing.search_index())
     yield app, addresses

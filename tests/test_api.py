@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import ApiToken, AuditEntry, Case, User
 from app.services import api_tokens
 from app.services.open_data import CODEBOOK
-from tests.conftest import close_app, make_app
+from tests.conftest import app_from, close_app
 
 NEW_CASE = {"title": "Dijkversterking met de buurt", "summary": "Samen de dijk op.",
             "body": "We **praatten** eerst.", "roles": ["netwerkend"],
@@ -140,6 +140,15 @@ def test_flask_token_create_prints_a_working_token(app, users):
 def test_anonymous_readers_see_public_cases_only(client):
     assert titles(client.get("/api/v1/cases")) == {
         "Geluidsmaatregelen HSL-Zuid Lansingerland", "Waterschappen en regenwater in de wijk"}
+
+
+@pytest.mark.parametrize("year, expected", [
+    ("2017", {"Geluidsmaatregelen HSL-Zuid Lansingerland"}),
+    ("2020", {"Geluidsmaatregelen HSL-Zuid Lansingerland",          # still running
+              "Waterschappen en regenwater in de wijk"}),
+    ("2016", set())])
+def test_cases_filter_on_every_year_a_case_ran(client, year, expected):
+    assert titles(client.get(f"/api/v1/cases?year={year}")) == expected
 
 
 def test_a_member_reads_what_the_website_shows_them(client, token):
@@ -282,11 +291,9 @@ def test_a_reflection_is_written_and_read_back(client, token):
     assert changed.get_json()["lesson"] == "Bel eerst."
 
 
-def test_too_many_requests_is_a_429_in_json(tmp_path, users):
-    app = make_app(tmp_path / "limited", API_RATE_LIMIT="2 per minute")
+def test_too_many_requests_is_a_429_in_json(tmp_path, empty_library):
+    app = app_from(empty_library, tmp_path / "limited", API_RATE_LIMIT="2 per minute")
     try:
-        with app.app_context():
-            db.create_all()
         client = app.test_client()
         codes = [client.get("/api/v1/groups").status_code for _ in range(3)]
         assert codes == [200, 200, 429]

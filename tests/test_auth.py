@@ -13,7 +13,7 @@ from app.models import AuditEntry, User
 from app.services.accounts import authenticate, create_user
 from app.services.validation import ValidationFailed
 from app.web.forms import safe_next
-from tests.conftest import PASSWORD, Browser, close_app, csrf_token, make_app, signed_in
+from tests.conftest import PASSWORD, Browser, app_from, close_app, csrf_token, signed_in
 
 
 def test_signing_in_greets_the_user_and_shows_sign_out(browser, users):
@@ -121,11 +121,10 @@ def test_the_limit_is_per_client_address(limited, browser):
     assert attempt(browser, **other).status_code == 401
 
 
-def test_the_limit_can_be_switched_off(tmp_path):
-    app = make_app(tmp_path, RATELIMIT_ENABLED=False)
+def test_the_limit_can_be_switched_off(tmp_path, empty_library):
+    app = app_from(empty_library, tmp_path, RATELIMIT_ENABLED=False)
     try:
         with app.app_context():
-            db.create_all()
             create_user("lid@example.nl", "Lid", PASSWORD)
         browser = Browser(app.test_client())
         assert {attempt(browser).status_code for _ in range(12)} == {401}
@@ -183,11 +182,10 @@ def test_the_session_cookie_can_be_secure_always(app, users, browser):
 
 
 @pytest.mark.parametrize("proxies, secure", [(1, True), (0, False)])
-def test_behind_a_trusted_proxy_its_scheme_counts(tmp_path, proxies, secure):
-    app = make_app(tmp_path, TRUSTED_PROXIES=proxies)
+def test_behind_a_trusted_proxy_its_scheme_counts(tmp_path, empty_library, proxies, secure):
+    app = app_from(empty_library, tmp_path, TRUSTED_PROXIES=proxies)
     try:
         with app.app_context():
-            db.create_all()
             create_user("lid@example.nl", "Lid", PASSWORD)
         response = attempt(Browser(app.test_client()), PASSWORD,
                            headers={"X-Forwarded-Proto": "https"})
@@ -197,11 +195,11 @@ def test_behind_a_trusted_proxy_its_scheme_counts(tmp_path, proxies, secure):
 
 
 @pytest.mark.parametrize("proxies, last_status", [(1, 401), (0, 429)])
-def test_behind_a_trusted_proxy_its_client_address_counts(tmp_path, proxies, last_status):
-    app = make_app(tmp_path, TRUSTED_PROXIES=proxies, SIGN_IN_RATE_LIMIT="2 per hour")
+def test_behind_a_trusted_proxy_its_client_address_counts(tmp_path, empty_library, proxies,
+                                                         last_status):
+    app = app_from(empty_library, tmp_path, TRUSTED_PROXIES=proxies,
+                   SIGN_IN_RATE_LIMIT="2 per hour")
     try:
-        with app.app_context():
-            db.create_all()
         browser = Browser(app.test_client())
         statuses = [attempt(browser, headers={"X-Forwarded-For": f"192.0.2.{n}"}).status_code
                     for n in range(3)]

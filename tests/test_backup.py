@@ -17,12 +17,16 @@ from app.models import Base, Case, Status, User
 from app.services import backup, indexing
 from app.services.cases import CaseInput, submit_case
 from app.services.reflections import ReflectionInput, submit_reflection
+from tests import databases
 from tests.conftest import close_app, make_app, signed_in, sync_index
 from tests.test_cases import VALID as CASE
 from tests.test_faults import eventually, results
 from tests.test_indexing import new_case
 from tests.test_reflections import VALID as REFLECTION
 
+# `flask backup` copies the SQLite file; a PostgreSQL server is backed up with pg_dump
+# (docs/deployment.md), which the last test checks the command says.
+SQLITE_FILE = pytest.mark.sqlite_only("flask backup copies the SQLite file")
 HIT = re.compile(r'class="result__title"><a href="([^"]+)"')
 QUERIES = ("water", "kwelwater", "veenweide", "twijfel", "rol:netwerkend", "geluid*")
 
@@ -74,6 +78,7 @@ def fresh(tmp_path):
     close_app(app)
 
 
+@SQLITE_FILE
 def test_a_restore_into_an_empty_instance_holds_every_row_and_finds_the_same(
         filled, fresh, tmp_path):
     folder = tmp_path / "backup"
@@ -90,6 +95,7 @@ def test_a_restore_into_an_empty_instance_holds_every_row_and_finds_the_same(
     assert len(what_is_found(fresh, "lid@example.nl")["twijfel"]) == 1   # private, its author
 
 
+@SQLITE_FILE
 def test_changes_after_the_index_copy_are_caught_up_by_the_restore(filled, fresh, tmp_path,
                                                                     users):
     """The index is copied before the database; what was saved in between is replayed."""
@@ -109,6 +115,7 @@ def test_changes_after_the_index_copy_are_caught_up_by_the_restore(filled, fresh
                            .get_data(as_text=True))) == 1
 
 
+@SQLITE_FILE
 def test_a_backup_taken_while_cases_are_saved_is_one_consistent_state(
         app, users, fresh, tmp_path, monkeypatch):
     """People save and the indexer indexes all through the backup."""
@@ -177,6 +184,7 @@ def _assert_consistent(folder: Path) -> None:
 
 # -- clear refusals ----------------------------------------------------------------------------
 
+@SQLITE_FILE
 def test_restore_explains_a_missing_or_wrong_folder(app, fresh, tmp_path):
     assert "no backup at" in cli(fresh, "restore", str(tmp_path / "nowhere"), code=1)
     (tmp_path / "empty").mkdir()
@@ -188,6 +196,7 @@ def test_restore_explains_a_missing_or_wrong_folder(app, fresh, tmp_path):
                                               code=1)
 
 
+@SQLITE_FILE
 def test_restore_replaces_a_database_with_data_only_when_forced(app, users, tmp_path):
     cli(app, "backup", "--no-export", str(tmp_path / "backup"))
     assert not (tmp_path / "backup" / backup.CONTENT_FOLDER).exists()
@@ -203,6 +212,7 @@ def test_restore_replaces_a_database_with_data_only_when_forced(app, users, tmp_
     assert HIT.findall(app.test_client().get("/zoeken?q=toegevoegd").get_data(as_text=True)) == []
 
 
+@SQLITE_FILE
 def test_backup_refuses_a_folder_in_use_and_a_postgresql_database(app, tmp_path, monkeypatch):
     (tmp_path / "used").mkdir()
     (tmp_path / "used" / "notes.txt").write_text("van iemand")
@@ -212,3 +222,21 @@ def test_backup_refuses_a_folder_in_use_and_a_postgresql_database(app, tmp_path,
         monkeypatch.setattr(db.engine, "url", make_url("postgresql://casus@db/casusbank"))
     output = cli(app, "backup", str(tmp_path / "elsewhere"), code=1)
     assert "pg_dump" in output and not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.skipif(not databases.on_postgresql(), reason="runs when the suite is on PostgreSQL")
+def test_on_postgresql_backup_points_to_pg_dump_and_writes_nothing(app, tmp_path):
+    output = cli(app, "backup", str(tmp_path / "backup"), code=1)
+    assert "pg_dump" in output and not (tmp_path / "backup").exists()
+
+
+def test_the_manifest_counts_a_table_whose_name_holds_a_quote(tmp_path):
+    """Table names come from the copied file's own catalogue and are quoted as SQL
+    identifiers, so even a crafted name is counted, never run as SQL."""
+    path = tmp_path / "odd.sqlite"
+    with sqlite3.connect(path) as connection:
+        connection.execute('CREATE TABLE "x"" FROM cases; --" (id INTEGER)')
+        connection.execute('INSERT INTO "x"" FROM cases; --" VALUES (1), (2)')
+    connection.close()
+    facts = backup.database_facts(path)
+    assert facts["tables"] == {'x" FROM cases; --': 2}

@@ -48,7 +48,9 @@ def test_content_import_leaves_statistics_for_the_query_planner(bare_app):
     """Without them SQLite sorts every published case for the front page's newest six."""
     run(bare_app, "content", "import")
     with bare_app.app_context():
-        tables = db.session.execute(text("SELECT DISTINCT tbl FROM sqlite_stat1")).scalars()
+        statistics = ("SELECT DISTINCT tbl FROM sqlite_stat1" if db.engine.name == "sqlite"
+                      else "SELECT DISTINCT tablename FROM pg_stats WHERE schemaname = 'public'")
+        tables = db.session.execute(text(statistics)).scalars()
         assert {"cases", "reflections"} <= set(tables)
 
 

@@ -5,8 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import PROJECT_DIR, configure, settings_from_environment
-from app.extensions import db
-from tests.conftest import close_app, make_app
+from tests.conftest import app_from, close_app
 
 
 def test_defaults_keep_everything_inside_the_project(tmp_path):
@@ -43,12 +42,10 @@ def test_every_setting_can_come_from_the_environment(tmp_path):
     assert settings["TRUSTED_HOSTS"] == ["casusbank.example.nl", ".rijksoverheid.example"]
 
 
-def test_a_request_for_another_host_is_refused(tmp_path):
+def test_a_request_for_another_host_is_refused(tmp_path, empty_library):
     """A forged Host header would otherwise end up in absolute links and feed ids."""
-    app = make_app(tmp_path, TRUSTED_HOSTS=["casusbank.example.nl"])
+    app = app_from(empty_library, tmp_path, TRUSTED_HOSTS=["casusbank.example.nl"])
     try:
-        with app.app_context():
-            db.create_all()
         client = app.test_client()
         assert client.get("/privacy", base_url="http://casusbank.example.nl").status_code == 200
         refused = client.get("/privacy", base_url="http://elders.example")

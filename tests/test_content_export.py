@@ -24,7 +24,7 @@ from app.services.content_import import ContentInvalid, import_content
 from app.services.export_folder import MANIFEST
 from app.services.reflections import PROMPT_HEADINGS, ReflectionInput, submit_reflection
 from app.services.validation import Checker
-from tests.conftest import PASSWORD, close_app, make_app
+from tests.conftest import PASSWORD, app_from, close_app
 
 # Markdown that tempts a file format to misread it: a '---' line, front-matter lookalikes,
 # headings, code, HTML, Windows line ends, decomposed accents and trailing spaces.
@@ -150,12 +150,10 @@ def describe(*, published_only: bool = False) -> dict:
 
 
 @pytest.fixture
-def other(tmp_path):
+def other(tmp_path, empty_library):
     """A second, empty instance; `accounts` lists who to create in it before importing."""
     (tmp_path / "other").mkdir()
-    instance = make_app(tmp_path / "other")
-    with instance.app_context():
-        db.create_all()
+    instance = app_from(empty_library, tmp_path / "other")
     yield instance
     close_app(instance)
 

@@ -4,7 +4,6 @@ gets through. The routes come from the app's own URL map, so a new route is walk
 it is added, and a route whose arguments the walk cannot fill fails the test loudly."""
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 
 import pytest
@@ -16,6 +15,7 @@ from app.models import Case, Reflection, Term
 from app.services import reading_list
 from app.services.accounts import create_user
 from app.services.api_tokens import create_token
+from tests import databases
 from tests.conftest import PASSWORD, csrf_token, signed_in
 
 ADMIN = "beheer@example.nl"
@@ -159,19 +159,16 @@ class Baseline:
     """The database as the walk starts, put back before each route: every route is tried
     on the same state, whatever the one before it did with its token."""
 
-    def __init__(self, app, tmp_path):
-        self.app, self.copy = app, str(tmp_path / "baseline.sqlite")
-        self.live = app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///")
+    def __init__(self, app):
+        self.app, self.live = app, app.config["SQLALCHEMY_DATABASE_URI"]
+        self.copy = databases.sibling_url(self.live, "baseline")
         self._copy(self.live, self.copy)
 
     def _copy(self, source: str, target: str) -> None:
         with self.app.app_context():
             db.session.remove()
             db.engine.dispose()
-        with sqlite3.connect(source) as origin, sqlite3.connect(target) as destination:
-            origin.backup(destination)
-        origin.close()
-        destination.close()
+        databases.copy_database(source, target)
 
     def restore(self) -> None:
         self._copy(self.copy, self.live)
@@ -227,8 +224,8 @@ def _walk_one(app, rule, method: str, world: World) -> list[str]:
     return problems
 
 
-def test_every_state_changing_route_needs_a_token(app, world, tmp_path):
-    baseline, problems, walked = Baseline(app, tmp_path), [], set()
+def test_every_state_changing_route_needs_a_token(app, world):
+    baseline, problems, walked = Baseline(app), [], set()
     for rule in state_changing_rules(app):
         for method in sorted(rule.methods & CHANGING):
             baseline.restore()

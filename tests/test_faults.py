@@ -13,6 +13,7 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import psycopg
 import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
@@ -22,11 +23,11 @@ from app.extensions import db
 from app.models import Case, ChangeLog
 from app.search.index import POINTER, PROGRESS, REBUILDING
 from app.services import indexing
+from app.services import search as search_service
 from app.services.accounts import create_user
-from app.services.content_import import import_content
 from tests.conftest import (
-    FIXTURE_CONTENT,
     PASSWORD,
+    app_from,
     close_app,
     csrf_token,
     make_app,
@@ -164,45 +165,88 @@ def test_a_search_while_the_index_is_rebuilt_from_nothing_says_so(app, browser):
     assert "De zoekindex wordt opnieuw opgebouwd" in html
 
 
+# -- a segment merged away under a searcher ---------------------------------------------------
+
+def _failing_first(monkeypatch, failures: int) -> list:
+    """run_search raising as Whoosh does when the indexer's commit deleted a segment's
+    column file that this searcher had not opened yet, `failures` times; then itself."""
+    real, searchers = search_service.run_search, []
+
+    def run_search(searcher, *args, **kwargs):
+        searchers.append(searcher)
+        if len(searchers) <= failures:
+            raise TypeError("'NoneType' object is not subscriptable")
+        return real(searcher, *args, **kwargs)
+    monkeypatch.setattr(search_service, "run_search", run_search)
+    return searchers
+
+
+def test_a_search_that_meets_a_vanished_segment_is_tried_again_with_a_new_searcher(
+        app, browser, monkeypatch):
+    expected = results(browser)[0]
+    searchers = _failing_first(monkeypatch, failures=1)
+    assert results(browser)[0] == expected > 0
+    assert len(searchers) == 2 and searchers[0] is not searchers[1]
+
+
+def test_a_search_that_fails_twice_on_a_sound_index_is_a_bug_and_raised(app, monkeypatch):
+    _failing_first(monkeypatch, failures=2)
+    app.config["PROPAGATE_EXCEPTIONS"] = True
+    with pytest.raises(TypeError):
+        app.test_client().get("/zoeken?q=water")
+
+
 # -- the database locked by a long writer ---------------------------------------------------
 
-def _app_waiting(tmp_path: Path, milliseconds: int):
+def _app_waiting(library, tmp_path: Path, milliseconds: int):
     """The fixture content, a member and an editor, in an app whose writes wait `milliseconds` for
     another writer's lock (DATABASE_BUSY_TIMEOUT_MS) before they give up."""
-    app = make_app(tmp_path, DATABASE_BUSY_TIMEOUT_MS=milliseconds)
+    app = app_from(library, tmp_path, DATABASE_BUSY_TIMEOUT_MS=milliseconds)
     with app.app_context():
-        db.create_all()
-        import_content(FIXTURE_CONTENT)
-        indexing.sync(indexing.search_index())
         create_user("lid@example.nl", "Lid Water", PASSWORD, "participant", ["water"])
         create_user("redactie@example.nl", "Redactie", PASSWORD, "editor")
     return app
 
 
 @pytest.fixture
-def impatient(tmp_path):
-    app = _app_waiting(tmp_path, 300)
+def impatient(tmp_path, fixture_library):
+    app = _app_waiting(fixture_library, tmp_path, 300)
     yield app
     close_app(app)
 
 
 @pytest.fixture
-def patient(tmp_path):
-    app = _app_waiting(tmp_path, 30_000)
+def patient(tmp_path, fixture_library):
+    app = _app_waiting(fixture_library, tmp_path, 30_000)
     yield app
     close_app(app)
 
 
 @contextmanager
 def long_writer(app):
-    """Another connection that holds the write lock, as a long import or a script would."""
-    path = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).database
-    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    connection.execute("BEGIN IMMEDIATE")
+    """Another connection that holds the write lock, as a long import or a script would;
+    yields the function that commits and so releases it. SQLite has one lock for the
+    whole file; on PostgreSQL an EXCLUSIVE lock on the tables a new case goes into does
+    the same: reads go on, writes wait."""
+    url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        connection = sqlite3.connect(url.database, isolation_level=None,
+                                     check_same_thread=False)
+        connection.execute("BEGIN IMMEDIATE")
+    else:
+        connection = psycopg.connect(url.set(drivername="postgresql").render_as_string(
+            hide_password=False), autocommit=True)
+        connection.execute("BEGIN")
+        connection.execute("LOCK TABLE cases, change_log IN EXCLUSIVE MODE")
+    held = [True]
+
+    def release() -> None:
+        connection.execute("COMMIT")
+        held.clear()
     try:
-        yield connection
+        yield release
     finally:
-        if connection.in_transaction:
+        if held:
             connection.execute("ROLLBACK")
         connection.close()
 
@@ -255,10 +299,10 @@ def _change_count(app) -> int:
 def test_a_form_sent_during_a_short_write_waits_for_it_and_is_saved(patient):
     member = signed_in(patient, "lid@example.nl")
     released = threading.Event()
-    with long_writer(patient) as writer:
+    with long_writer(patient) as release:
         def finish_soon():
             threading.Event().wait(0.3)
-            writer.execute("COMMIT")
+            release()
             released.set()
 
         finisher = threading.Thread(target=finish_soon)
@@ -281,7 +325,7 @@ def _stop_dead(ready) -> None:
     threading.Event().wait(300)   # until the test kills this process
 
 
-def _index_until_killed(tmp_path: str, where: str, ready) -> None:
+def _index_until_killed(tmp_path: str, database: str, where: str, ready) -> None:
     """The indexer, in a process of its own: it applies the big batch (or rebuilds) and
     stops dead at `where` until it is killed."""
     from whoosh.writing import SegmentWriter
@@ -307,7 +351,7 @@ def _index_until_killed(tmp_path: str, where: str, ready) -> None:
                 yield document
 
         indexing._all_documents = half_then_hang
-    app = make_app(Path(tmp_path))
+    app = make_app(Path(tmp_path), SQLALCHEMY_DATABASE_URI=database)
     with app.app_context():
         index = indexing.search_index()
         indexing.rebuild(index) if where == "rebuilding" else indexing.sync(index)
@@ -323,7 +367,8 @@ def test_an_indexer_killed_halfway_blocks_nothing_and_loses_nothing(
     searchable = results(browser)[0]
     ready = multiprocessing.get_context("spawn").Event()
     indexer = multiprocessing.get_context("spawn").Process(
-        target=_index_until_killed, args=(str(tmp_path), where, ready))
+        target=_index_until_killed,
+        args=(str(tmp_path), app.config["SQLALCHEMY_DATABASE_URI"], where, ready))
     indexer.start()
     try:
         assert ready.wait(120), "the indexer never got halfway"

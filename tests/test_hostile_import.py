@@ -21,9 +21,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, Role, Term
 from app.services.cases import case_snapshot
-from app.services.content_import import import_content
 from app.services.reflections import reflection_snapshot
-from tests.conftest import FIXTURE_CONTENT, close_app, make_app
+from tests.conftest import FIXTURE_CONTENT, app_from, close_app
 
 CASE = """---
 title: {title}
@@ -39,13 +38,10 @@ MARKER_FILE = "aangeraakt-door-yaml"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
+def app(tmp_path_factory, fixture_library):
     """One app for the file: the fixture content imported once. Every test leaves the
     database as it found it (that is what they check), so they can share it."""
-    app = make_app(tmp_path_factory.mktemp("hostile"))
-    with app.app_context():
-        db.create_all()
-        import_content(FIXTURE_CONTENT)
+    app = app_from(fixture_library, tmp_path_factory.mktemp("hostile"))
     yield app
     close_app(app)
 
@@ -345,16 +341,15 @@ def _library(app) -> dict:
         return library
 
 
-def test_a_byte_order_mark_and_other_line_ends_import_like_plain_files(bare_app, tmp_path):
+def test_a_byte_order_mark_and_other_line_ends_import_like_plain_files(bare_app, tmp_path,
+                                                                      empty_library):
     windows = tmp_path / "windows"
     shutil.copytree(FIXTURE_CONTENT, windows)
     _as_windows_files(windows)
     result = import_folder(bare_app, windows)
     assert result.exit_code == 0, result.output
-    plain = make_app(tmp_path / "plain")
+    plain = app_from(empty_library, tmp_path / "plain")
     try:
-        with plain.app_context():
-            db.create_all()
         assert import_folder(plain, FIXTURE_CONTENT).exit_code == 0
         assert _library(bare_app) == _library(plain)
     finally:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
-from app.models import Case, User
+from app.models import Case, ChangeLog, User
 from app.search import IndexBusy, SearchIndex, SearchRequest, run_search
 from app.search.index import POINTER, PROGRESS
 from app.services import indexing
@@ -194,6 +194,49 @@ def test_an_index_of_an_older_schema_is_rebuilt_by_sync(ctx):
     assert index.is_usable()
 
 
+def _change_ids(app, slug: str) -> list[int]:
+    with app.app_context():
+        case_id = db.session.scalar(select(Case.id).where(Case.slug == slug))
+        return list(db.session.scalars(select(ChangeLog.id).where(
+            ChangeLog.entity == "case", ChangeLog.entity_id == case_id)))
+
+
+def test_a_save_that_took_a_change_id_commits_before_any_later_save(app):
+    """The indexer reads the log in id order and moves past what it read: a lower id that
+    committed after a higher one would be skipped. A save that has written its change-log
+    row makes the next save wait for its commit (PostgreSQL: the advisory lock; SQLite:
+    its single write lock), so ids and commits come in the same order."""
+    first_flushed, later_done, release = (threading.Event() for _ in range(3))
+
+    def save(slug: str, summary: str, between_flush_and_commit=lambda: None) -> None:
+        with app.app_context():
+            db.session.scalar(select(Case).where(Case.slug == slug)).summary = summary
+            db.session.flush()
+            between_flush_and_commit()
+            db.session.commit()
+
+    def first_save():
+        save("geluidsmaatregelen-hsl-zuid", "Eerst begonnen",
+             lambda: (first_flushed.set(), release.wait(10)))
+
+    def later_save():
+        save("waterschappen-en-regenwater", "Later begonnen")
+        later_done.set()
+
+    saves = [threading.Thread(target=first_save), threading.Thread(target=later_save)]
+    saves[0].start()
+    assert first_flushed.wait(10)
+    saves[1].start()
+    assert not later_done.wait(0.5)     # it waits for the first one's commit
+    release.set()
+    for save in saves:
+        save.join(20)
+    assert later_done.is_set()
+    first, later = (_change_ids(app, slug)[-1] for slug in (
+        "geluidsmaatregelen-hsl-zuid", "waterschappen-en-regenwater"))
+    assert first < later
+
+
 def test_status_reports_the_backlog(ctx, users):
     index = indexing.search_index()
     new_case("Achterstand", users["member"])
@@ -252,13 +295,13 @@ def test_the_worker_survives_a_failing_round(app, users, monkeypatch, caplog):
 WRITERS, SAVES_EACH = 4, 10
 
 
-def _save_cases(tmp_path: str, writer: int, author_id: int, start) -> None:
-    """Runs in a separate process: its own app and connection, the same database file.
+def _save_cases(tmp_path: str, database: str, writer: int, author_id: int, start) -> None:
+    """Runs in a separate process: its own app and connection, the same database.
 
     Each writer adds cases and edits one shared case (text and visibility); writers 0 and
     1 also run `sync` after every save, as an operator might beside the indexer.
     """
-    app = make_app(Path(tmp_path))
+    app = make_app(Path(tmp_path), SQLALCHEMY_DATABASE_URI=database)
     start.wait()
     with app.app_context():
         for number in range(SAVES_EACH):
@@ -287,7 +330,8 @@ def test_several_processes_saving_at_once_lose_no_update(app, users, tmp_path):
     context = multiprocessing.get_context("spawn")
     start = context.Event()
     writers = [context.Process(target=_save_cases,
-                               args=(str(tmp_path), n, users["member"], start))
+                               args=(str(tmp_path), app.config["SQLALCHEMY_DATABASE_URI"], n,
+                                     users["member"], start))
                for n in range(WRITERS)]
     for process in writers:
         process.start()

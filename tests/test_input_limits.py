@@ -391,7 +391,8 @@ def _spoofing_items(app, member) -> tuple[str, str]:
         "confirm_new": "1"}).headers["Location"]
     reflection = member.submit("/reflecties/nieuw", {
         "title": SPOOF, "situation": "Aan tafel.", "intention": "Luisteren.",
-        "roles_acted": "netwerkend", "visibility": "internal"}).headers["Location"]
+        "roles_acted": "netwerkend", "learning_group": "water",
+        "visibility": "internal"}).headers["Location"]
     return case, reflection
 
 
@@ -408,7 +409,10 @@ def test_a_bidi_override_in_a_title_stays_inside_it(app, users, chromium):
              (member, f"{reflection}/bewerken"), (editor, "/redactie"),
              (editor, f"/redactie/samenvoegen?van={case}&naar={OTHER_CASE}")]
     publish_at(app, case)
+    publish_at(app, reflection)
     sync_index(app)
+    pages.append((member, "/leergroepen/water"))   # the reflection among the group's newest
+    assert SPOOF in member.get(pages[-1][1]).get_data(as_text=True)
     pages.append((member, f"/casussen/{OTHER_CASE}"))
     assert SPOOF in member.get(pages[-1][1]).get_data(as_text=True)  # as a similar case
     context, reversed_text = chromium.new_context(), {}

@@ -15,6 +15,7 @@ import urllib.request
 import pytest
 
 from app.config import PROJECT_DIR
+from tests import databases
 from tests.conftest import FIXTURE_CONTENT, PASSWORD
 
 pytestmark = pytest.mark.slow
@@ -27,10 +28,17 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def environment(tmp_path):
+def database(tmp_path):
+    url = databases.new_database_url(tmp_path)
+    yield url
+    databases.drop_database(url)
+
+
+@pytest.fixture
+def environment(tmp_path, database):
     port = free_port()
     env = {**os.environ,
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite'}",
+           "DATABASE_URL": database,
            "SEARCH_INDEX_DIR": str(tmp_path / "index"),
            "CONTENT_DIR": str(FIXTURE_CONTENT),
            "SECRET_KEY": "serve-test",

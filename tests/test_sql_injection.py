@@ -103,7 +103,8 @@ def readers(app, users):
     yield clients
     assert database_rows(app) == before
     with app.app_context():
-        assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        if db.engine.name == "sqlite":   # PostgreSQL has no such check; the rows say enough
+            assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         db.session.remove()
 
 

@@ -20,8 +20,7 @@ from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, Role, User
 from app.services import indexing
 from app.services.accounts import create_user
-from app.services.content_import import import_content
-from tests.conftest import FIXTURE_CONTENT, PASSWORD, Browser, close_app, make_app
+from tests.conftest import PASSWORD, Browser, app_from, close_app
 
 VISIBILITIES = ("private", "group", "internal", "public")
 STATUSES = ("draft", "submitted", "sent_back", "published", "archived")
@@ -129,13 +128,11 @@ def _browser(app, viewer: str) -> Browser:
 
 
 @pytest.fixture(scope="module")
-def matrix(tmp_path_factory):
+def matrix(tmp_path_factory, fixture_library):
     """The app with the grid, plus a signed-in browser per viewer; built once, read only."""
-    app = make_app(tmp_path_factory.mktemp("matrix"), RATELIMIT_ENABLED=False)
+    app = app_from(fixture_library, tmp_path_factory.mktemp("matrix"), RATELIMIT_ENABLED=False)
     grid = Grid()
     with app.app_context():
-        db.create_all()
-        import_content(FIXTURE_CONTENT)
         ids = _create_accounts()
     browsers = {viewer: _browser(app, viewer) for viewer in VIEWERS}
     grid.baseline = {viewer: _counted(browsers[viewer]) for viewer in VIEWERS}

@@ -152,9 +152,10 @@ def instance(tmp_path_factory):
     # Cached style sheet and script: a page view is then one request to the server.
     app = make_app(folder / "app", SEND_FILE_MAX_AGE_DEFAULT=3600)
     with app.app_context():
-        # Nothing here must survive a power cut: no disk flush per commit (~5 ms each).
-        event.listen(db.engine, "connect",
-                     lambda connection, _record: connection.execute("PRAGMA synchronous = OFF"))
+        if db.engine.name == "sqlite":
+            # Nothing here must survive a power cut: no disk flush per commit (~5 ms each).
+            event.listen(db.engine, "connect", lambda connection, _record:
+                         connection.execute("PRAGMA synchronous = OFF"))
         db.create_all()
         import_content(_hostile_content(folder / "content"))
         admin = create_user(ADMIN[0], ADMIN[1], PASSWORD, "admin")

@@ -8,6 +8,9 @@ from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 # Named constraints, so that Alembic can alter them on SQLite (batch mode) and PostgreSQL alike.
+# Ids are INTEGER columns: 64 bits on SQLite but 32 on PostgreSQL. A larger number from an
+# address can name nothing, and PostgreSQL refuses to compare with it: a 404, not a 500.
+MAX_ID = 2**31 - 1
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",

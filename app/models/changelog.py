@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String, event, insert
+from sqlalchemy import String, event, insert, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -43,6 +43,25 @@ def _changes(session: Session) -> list[dict]:
         if isinstance(obj, ItemMixin):
             rows.append({"entity": obj.search_kind, "entity_id": obj.id, "op": DELETE})
     return rows
+
+
+# Any fixed number: the key of the PostgreSQL advisory lock that orders change-log writers.
+COMMIT_ORDER_LOCK = 0x43415355
+
+
+@event.listens_for(Session, "before_flush")
+def _in_commit_order(session: Session, flush_context, instances) -> None:
+    """PostgreSQL hands out ids when a row is inserted, not when it commits: a save that
+    took id 10 may commit after one that took id 11, and an indexer that had read 11
+    would skip 10 for good. Before a flush that writes searchable items, the transaction
+    takes one advisory lock, held until it commits or rolls back, so such transactions
+    take their ids and commit one after another, as SQLite's single write lock makes
+    them do. Taken before the items are written, so no row lock is held while waiting."""
+    if session.get_bind().dialect.name != "postgresql" or not any(
+            isinstance(obj, ItemMixin) for obj in (*session.new, *session.dirty, *session.deleted)):
+        return
+    session.connection().execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                 {"key": COMMIT_ORDER_LOCK})
 
 
 @event.listens_for(Session, "after_flush")

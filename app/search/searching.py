@@ -40,6 +40,10 @@ class SearcherCache:
             self._open.add(state.searcher)
         return state.searcher
 
+    def renew(self) -> None:
+        """Drop this thread's searcher, so that the next one opens the index as it is now."""
+        self._forget()
+
     def close(self) -> None:
         """Close the searchers of every thread (at shutdown; requests never need to)."""
         self._forget()

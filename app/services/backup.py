@@ -98,8 +98,9 @@ def database_facts(path: Path) -> dict:
             "SELECT name FROM sqlite_master WHERE type = 'table' "
             "AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         tables = {}
-        for name in names:   # from the file's own catalogue, quoted: nothing from outside
-            count = f'SELECT count(*) FROM "{name}"'  # nosec B608
+        for name in names:   # from the file's own catalogue, quoted as an identifier
+            quoted = name.replace('"', '""')
+            count = f'SELECT count(*) FROM "{quoted}"'  # nosec B608
             tables[name] = connection.execute(count).fetchone()[0]
         last = (connection.execute("SELECT coalesce(max(id), 0) FROM change_log").fetchone()[0]
                 if "change_log" in tables else 0)

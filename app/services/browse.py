@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import or_
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -16,9 +16,14 @@ from app.services.reflections import visible_reflections
 
 @dataclass
 class RoleOverview:
+    """The newest items with a role and how many there are in all: the page links to the
+    full lists instead of printing thousands of cards (650 KiB at 5,000 cases)."""
+
     role: Role
     cases: list[Case]
+    case_count: int
     reflections: list[Reflection]
+    reflection_count: int
 
 
 @dataclass
@@ -46,16 +51,32 @@ class GroupOverview:
 
 
 ACTIVITY = 8
+ROLE_PAGE_ITEMS = 12  # newest cases and reflections on a role page
 _LONG_AGO = datetime.min.replace(tzinfo=timezone.utc)
 
 
 def role_overview(user, role: Role) -> RoleOverview:
-    cases = db.session.scalars(visible_cases(user).where(Case.roles.any(Role.id == role.id)))
-    reflections = db.session.scalars(visible_reflections(user).where(or_(
-        Reflection.roles_acted.any(Role.id == role.id),
-        Reflection.roles_asked.any(Role.id == role.id),
-    )))
-    return RoleOverview(role, list(cases), list(reflections))
+    cases = _first_and_count(
+        visible_cases(user).where(Case.roles.any(Role.id == role.id)),
+        selectinload(Case.roles), selectinload(Case.dominant_role),
+        selectinload(Case.policy_domain))
+    reflections = _first_and_count(
+        visible_reflections(user).where(or_(
+            Reflection.roles_acted.any(Role.id == role.id),
+            Reflection.roles_asked.any(Role.id == role.id))),
+        selectinload(Reflection.roles_acted), selectinload(Reflection.roles_asked),
+        selectinload(Reflection.context))
+    return RoleOverview(role, *cases, *reflections)
+
+
+def _first_and_count(statement, *loads) -> tuple[list, int]:
+    """The newest ROLE_PAGE_ITEMS with what their cards show, and the count only when
+    there are more."""
+    first = list(db.session.scalars(statement.options(*loads).limit(ROLE_PAGE_ITEMS)))
+    if len(first) < ROLE_PAGE_ITEMS:
+        return first, len(first)
+    return first, db.session.scalar(
+        select(func.count()).select_from(statement.order_by(None).subquery()))
 
 
 def _lead_role(case: Case) -> Role | None:

@@ -80,11 +80,12 @@ def _organisations(user) -> list[FacetValue]:
 def _years(user) -> list[FacetValue]:
     """Cases are first grouped by their span (few distinct spans, one pass over the cases
     and their visibility); the spans are then spread over a fixed series of years."""
-    spans = (select(Case.year_start.label("first"), _last_year().label("last"),
-                    func.count(Case.id).label("cases"))
-             .where(_listed(user), Case.year_start.is_not(None))
-             .group_by(Case.year_start, _last_year())
-             .subquery())
+    each = (select(Case.year_start.label("first"), _last_year().label("last"))
+            .where(_listed(user), Case.year_start.is_not(None)).subquery())
+    # Grouped on the inner query's columns: PostgreSQL does not see two copies of an
+    # expression with bound parameters (the current year) as the same grouping key.
+    spans = (select(each.c.first, each.c.last, func.count().label("cases"))
+             .group_by(each.c.first, each.c.last).subquery())
     years = select(literal(FIRST_YEAR, Integer).label("year")).cte("years", recursive=True)
     years = years.union_all(select((years.c.year + 1).label("year"))
                             .where(years.c.year < LAST_YEAR))

@@ -32,13 +32,27 @@ def open_searcher():
 
 
 def read_or(fallback, read):
-    """`read()`, or `fallback` when it fails because the index is damaged (then noted)."""
-    try:
-        return read()
-    except Exception:  # noqa: BLE001 - decided below: damage, or raised again
-        if note_if_damaged(search_index()):
+    """`read(searcher)` with this worker's searcher; `fallback` when there is no usable
+    index, or when it proves damaged (then noted).
+
+    A failure on a sound index is tried once more with a fresh searcher: Whoosh opens a
+    segment's column files only when they are first read, and the indexer's commit may
+    have merged that segment away and deleted its files in between (about one search in
+    3,000 under the load bench). A second failure is a bug and is raised.
+    """
+    for attempt in range(2):
+        searcher = open_searcher()
+        if searcher is None:
             return fallback
-        raise
+        try:
+            return read(searcher)
+        except Exception:  # noqa: BLE001 - decided below: damage, a vanished segment, a bug
+            if note_if_damaged(search_index()):
+                return fallback
+            if attempt:
+                raise
+            current_app.extensions["casusbank.searchers"].renew()
+    raise AssertionError("unreachable")
 
 
 def unavailable(index: SearchIndex) -> tuple[str, dict]:

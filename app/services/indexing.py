@@ -10,6 +10,8 @@ so running it beside the indexer is safe: the lock puts them one after the other
 A missing or damaged index is rebuilt by the indexer itself rather than waiting for an
 operator: the index holds nothing the database does not, a rebuild is built aside and
 swapped in, and until then search says it is unavailable while every other page works.
+So is an index that is behind the change log's pruned-through id (see index_nodes): it
+missed rows that are gone.
 """
 from __future__ import annotations
 
@@ -27,6 +29,8 @@ from app.extensions import db
 from app.models import Case, ChangeLog, ItemMixin, Reflection
 from app.search import LEAD_WORDS, SCHEMA_VERSION, IndexBusy, SearchIndex, find_damage
 from app.search.index import PROGRESS
+from app.services import index_nodes
+from app.services.index_nodes import LogPruned
 
 log = logging.getLogger(__name__)
 MANY_ITEMS = 5_000  # from here on a rebuild uses several writer processes
@@ -97,6 +101,7 @@ def apply_changes(index: SearchIndex, batch_size: int = 500) -> int:
 
     The rows and the items are read while the index's write lock is held, so whichever
     process writes last has also read last: an older state never overwrites a newer one.
+    Raises LogPruned when rows the batch should have seen may have been pruned.
     """
     with index.batch() as batch:
         rows = db.session.execute(
@@ -104,6 +109,7 @@ def apply_changes(index: SearchIndex, batch_size: int = 500) -> int:
             .where(ChangeLog.id > batch.applied_through)
             .order_by(ChangeLog.id).limit(batch_size)
         ).all()
+        index_nodes.check_not_pruned(batch.applied_through)
         if rows:
             upserts, deletes = _documents_for({(row.entity, row.entity_id) for row in rows})
             batch.write(upserts, deletes, through=rows[-1].id)
@@ -153,15 +159,31 @@ def note_if_damaged(index: SearchIndex) -> bool:
     return problem is not None
 
 
-def sync(index: SearchIndex, batch_size: int = 500, *, verify: bool = False) -> int:
+def _needs_rebuild(index: SearchIndex) -> bool:
+    """Missing, outdated or damaged, or behind the pruned log: a node that was stale,
+    or started from an old copy of an index, missed rows that are gone."""
+    if not index.is_usable():
+        return True
+    try:
+        index_nodes.check_not_pruned(index.applied_through())
+    except LogPruned as gap:
+        log.warning("%s: rebuilding the index", gap)
+        return True
+    return False
+
+
+def sync(index: SearchIndex, batch_size: int = 500, *, verify: bool = False,
+         node: str | None = None) -> int:
     """Apply the change log as it stands now; build the index first when it is missing,
-    outdated or damaged. `verify` reads the index first (`flask search sync` does; the
-    indexer, which syncs twice a second, relies on failing reads). Returns the number
-    of change-log rows applied."""
+    outdated, damaged or behind the pruned log. `verify` reads the index first (`flask
+    search sync` does; the indexer, which syncs twice a second, relies on failing reads).
+    The node's registry row (`node`, default INDEX_NODE_NAME) is written after every
+    batch and rebuild. Returns the number of change-log rows applied."""
     if verify:
         note_if_damaged(index)
-    if not index.is_usable():
+    if _needs_rebuild(index):
         rebuild(index)
+        index_nodes.record(index, node)
     target, applied, repaired = last_change_id(), 0, False
     while index.applied_through() < target:
         before = index.applied_through()
@@ -169,6 +191,10 @@ def sync(index: SearchIndex, batch_size: int = 500, *, verify: bool = False) -> 
             applied += apply_changes(index, batch_size)
         except IndexBusy:
             raise
+        except LogPruned as gap:   # pruned since the check above: a node back from stale
+            log.warning("%s: rebuilding the index", gap)
+            rebuild(index)
+            continue
         except Exception:
             if repaired or not note_if_damaged(index):
                 raise   # a bug, or a disk that damages every index: no endless rebuilding
@@ -177,6 +203,7 @@ def sync(index: SearchIndex, batch_size: int = 500, *, verify: bool = False) -> 
             continue
         if index.applied_through() <= before:
             raise RuntimeError("the index's progress mark did not advance")
+        index_nodes.record(index, node)
     return applied
 
 
@@ -185,19 +212,23 @@ class WorkerSettings:
     poll_seconds: float = 0.5
     batch_size: int = 500
     longest_pause_seconds: float = 30.0
+    prune_seconds: float = 0.0    # how often to prune the change log (0: never)
 
 
 def run_worker(index: SearchIndex, settings: WorkerSettings, stop: threading.Event) -> None:
-    """Follow the change log until `stop` is set.
+    """Follow the change log until `stop` is set, keep this node's registry row fresh
+    and prune the log now and then (index_nodes.WorkerChores).
 
     A failed round (index locked by a rebuild, database busy, a bug) is logged and
     retried with a growing pause; the rows wait in the log meanwhile, so nothing is lost
     and the web keeps serving the last good index.
     """
     pause = settings.poll_seconds
+    chores = index_nodes.WorkerChores(settings.prune_seconds)
     while not stop.is_set():
         try:
             applied = sync(index, settings.batch_size)
+            chores.after_round(index, applied)
         except Exception:  # noqa: BLE001 - a daemon must outlive one bad round
             db.session.rollback()
             log.exception("indexing failed; retrying in %.1f s", pause)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import PROMPT_FIELDS, Case, Reflection, Role, TermKind, Visibility
@@ -207,4 +208,8 @@ def list_reflections(user, page: int = 1, chosen: ReflectionFilter | None = None
         statement = statement.where(Reflection.switch_from_id == chosen.switch_from.id)
     if chosen.switch_to is not None:
         statement = statement.where(Reflection.switch_to_id == chosen.switch_to.id)
+    # What each card shows, in one query per relation rather than one per reflection.
+    statement = statement.options(selectinload(Reflection.roles_acted),
+                                  selectinload(Reflection.roles_asked),
+                                  selectinload(Reflection.context))
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)

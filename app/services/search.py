@@ -28,7 +28,7 @@ from app.search import (
     split_filters,
 )
 from app.services import catalog
-from app.services.index_health import health_notices, open_searcher, read_or, unavailable
+from app.services.index_health import health_notices, read_or, unavailable
 from app.services.indexing import MODELS, search_index
 from app.services.permissions import access_grants, visible_condition
 
@@ -210,8 +210,8 @@ def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str 
     request = SearchRequest(text=words, filters=_request_filters(chosen, notices),
                             sort="newest" if outcome.sort == "nieuwste" else "relevance",
                             page=page, facets=True, suggest=True, synonyms=synonyms())
-    grants, searcher = access_grants(user, listed=True), open_searcher()
-    results = read_or(None, lambda: run_search(searcher, request, grants)) if searcher else None
+    grants = access_grants(user, listed=True)
+    results = read_or(None, lambda searcher: run_search(searcher, request, grants))
     if results is None:
         outcome.notices.append(unavailable(search_index()))
         return outcome
@@ -224,11 +224,8 @@ def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str 
 def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:
     """Cases most like `case` that the reader may see: text first, shared roles and
     learning groups count extra."""
-    searcher = open_searcher()
-    if searcher is None:
-        return []
     grants = access_grants(user, listed=True)
-    hits = read_or([], lambda: similar_items(
+    hits = read_or([], lambda searcher: similar_items(
         searcher, case.search_key, grants, roles=case.role_ids,
         groups=sorted(case.group_ids()), limit=limit))
     # Loaded and checked against the database in one query (the index may lag).
@@ -240,24 +237,20 @@ def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:
 
 def cases_with_title_like(user, title: str) -> list[tuple[str, str]]:
     """(slug, title) of visible cases whose title looks like `title`: a likely duplicate."""
-    searcher = open_searcher()
-    if searcher is None or not title.strip():
+    if not title.strip():
         return []
     grants = access_grants(user, listed=True)
-    hits = _still_visible(user, read_or([], lambda: likely_duplicates(searcher, title,
-                                                                       grants)))
+    hits = _still_visible(user, read_or([], lambda searcher: likely_duplicates(
+        searcher, title, grants)))
     return [(hit.ref, hit.title) for hit in hits]
 
 
 def possible_duplicates(user, cases: list[Case]) -> list[tuple[Case, str, str]]:
     """(case, slug, title) for each other case `user` can read, drafts included, whose
     title is much like that of one of `cases`; each pair once. For the editors' desk."""
-    searcher = open_searcher()
-    if searcher is None:
-        return []
     grants = access_grants(user)
-    found = read_or([], lambda: [(case, likely_duplicates(searcher, case.title, grants))
-                                  for case in cases])
+    found = read_or([], lambda searcher: [(case, likely_duplicates(searcher, case.title, grants))
+                                          for case in cases])
     # One check against the database for all of them (the index may lag).
     readable = {hit.key for hit in _still_visible(
         user, [hit for _case, hits in found for hit in hits], listed=False)}

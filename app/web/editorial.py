@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.models import Case, ItemMixin
+from app.models import MAX_ID, Case, ItemMixin
 from app.services import desk, history, merge, workflow
 from app.services.cases import get_visible_case, visible_reflections
 from app.services.permissions import can_edit, can_review, is_author, is_editor
@@ -15,7 +15,6 @@ from app.services.reflections import get_visible_reflection
 from app.services.validation import Refused, ValidationFailed
 from app.web.forms import error_messages
 from app.web.messages import REFUSALS, STEP_DONE
-from app.web.reflections import MAX_ID
 
 bp = Blueprint("editorial", __name__)
 

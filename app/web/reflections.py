@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.models import MAX_ID
 from app.services import catalog
 from app.services.cases import case_choices
 from app.services.patterns import reflection_patterns
@@ -24,7 +25,6 @@ from app.services.reflections import (
 from app.web.forms import options, page_number, saved_message, submit_wanted, submitted
 
 bp = Blueprint("reflections", __name__, url_prefix="/reflecties")
-MAX_ID = 2**63 - 1  # larger numbers cannot be ids in the database: a plain 404
 
 
 def _role_filter(parameter: str):

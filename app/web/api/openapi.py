@@ -102,7 +102,7 @@ def _case_list_parameters(vocab: dict) -> list:
         _query("policy_domain", enum(vocab["policy_domain"]), "Policy domain."),
         _query("group", enum(vocab["group"]), "Learning group slug."),
         _query("stakeholder_type", enum(vocab["stakeholder_type"]), "Stakeholder type."),
-        _query("year", enum([str(year) for year in YEARS]), "Year the case is about."),
+        _query("year", enum(list(YEARS)), "Year the case is about."),
         _query("organisation", {"type": "string", "maxLength": 200, "pattern": FREE_TEXT},
                "Organisation, exactly as written."),
         *PAGING,

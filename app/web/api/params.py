@@ -6,13 +6,13 @@ import re
 
 from flask import request
 
+from app.models import MAX_ID
 from app.services.validation import has_control_characters
 from app.web.api.problems import ApiError
 
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
-MAX_ID = 2**63 - 1  # the largest id the database can hold
 YEAR_OR_SPAN = re.compile(r"[0-9]{4}(-[0-9]{4})?")
 
 

@@ -113,7 +113,7 @@ def _case_filters() -> dict:
         "group": params.choice("group", catalog.groups_by_slug()),
         "stakeholder_type": params.choice(
             "stakeholder_type", catalog.terms_by_slug(catalog.TermKind.STAKEHOLDER_TYPE)),
-        "year": params.choice("year", {str(year): year for year in YEARS}),
+        "year": params.choice("year", YEARS),
         "organisation": params.text("organisation", max_length=200),
     }
 

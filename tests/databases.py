@@ -1,0 +1,122 @@
+"""Where each test's database lives.
+
+By default a SQLite file in the test's own temporary folder. When
+CASUSBANK_TEST_DATABASE_URL names a PostgreSQL server (`.ci/run` starts one on loopback
+and runs the suite a second time with it), every app a test makes gets a database of its
+own on that server, created empty and dropped when the app is closed, so tests stay as
+isolated from each other as they are with SQLite files.
+"""
+from __future__ import annotations
+
+import itertools
+import os
+import sqlite3
+import time
+from contextlib import closing
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.pool import NullPool
+
+SERVER_URL = os.environ.get("CASUSBANK_TEST_DATABASE_URL", "")
+PREFIX = "casusbank_test_"
+DROP_ATTEMPTS = 50
+_numbers = itertools.count()
+_created: set[str] = set()
+
+
+def on_postgresql() -> bool:
+    if not SERVER_URL:
+        return False
+    try:
+        return make_url(SERVER_URL).get_backend_name() == "postgresql"
+    except ArgumentError:
+        raise ValueError(
+            f"CASUSBANK_TEST_DATABASE_URL is not a database URL: {SERVER_URL!r}"
+        ) from None
+
+
+def _server():
+    """A connection outside any transaction: CREATE and DROP DATABASE refuse to run in one."""
+    return create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect()
+
+
+def _create_on_server(template: str = "") -> str:
+    """A new database on the server (a copy of `template` when one is named); its URL."""
+    name = f"{PREFIX}{os.getpid()}_{next(_numbers)}"
+    copying = f' TEMPLATE "{template}"' if template else ""
+    with _server() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"{copying}'))
+    _created.add(name)
+    return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def new_database_url(folder: Path) -> str:
+    """An empty database for one app: a file in `folder`, or a new database on the server."""
+    if not on_postgresql():
+        return f"sqlite:///{folder / 'casusbank.sqlite'}"
+    return _create_on_server()
+
+
+def copy_of(source: str, folder: Path) -> str:
+    """A new database for one app holding what `source` holds (nothing may be connected
+    to it): a file in `folder`, or a database on the server with `source` as template,
+    which PostgreSQL copies file by file instead of replaying the inserts."""
+    if not on_postgresql():
+        target = new_database_url(folder)
+        copy_database(source, target)
+        return target
+    return _create_on_server(template=make_url(source).database)
+
+
+def drop_database(url: str) -> None:
+    """Drop a database new_database_url made, with whatever still holds a connection to it
+    (a gunicorn a test started, a pool not yet disposed)."""
+    name = make_url(url).database
+    if name not in _created:
+        return
+    for attempt in range(DROP_ATTEMPTS):
+        try:
+            with _server() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            break
+        except DBAPIError:
+            # FORCE may not end an autovacuum worker (it runs as the superuser, which
+            # the tests' role may not signal); it is done with a new database in moments.
+            if attempt == DROP_ATTEMPTS - 1:
+                raise
+            time.sleep(0.1)
+    _created.discard(name)
+
+
+def drop_leftovers() -> None:
+    """At the end of the run: the databases of apps that a test did not close."""
+    for name in list(_created):
+        drop_database(make_url(SERVER_URL).set(database=name).render_as_string())
+
+
+def sibling_url(url: str, suffix: str) -> str:
+    """The address of a second database beside `url` (dropped with the others at the end)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(database=f"{parsed.database}.{suffix}").render_as_string()
+    _created.add(f"{parsed.database}_{suffix}")
+    return parsed.set(database=f"{parsed.database}_{suffix}").render_as_string(
+        hide_password=False)
+
+
+def copy_database(source: str, target: str) -> None:
+    """Make `target` an exact copy of `source`. Nothing may hold a connection to `source`
+    meanwhile (PostgreSQL copies through a template, which must be idle): dispose first."""
+    if make_url(source).get_backend_name() == "sqlite":
+        with closing(sqlite3.connect(make_url(source).database)) as origin, \
+                closing(sqlite3.connect(make_url(target).database)) as destination:
+            origin.backup(destination)
+        return
+    with _server() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(target).database}" '
+                                "WITH (FORCE)"))
+        connection.execute(text(f'CREATE DATABASE "{make_url(target).database}" '
+                                f'TEMPLATE "{make_url(source).database}"'))
