@@ -125,7 +125,7 @@ def _skip_sqlite_only_on_postgresql(items) -> None:
 
 
 class Library(NamedTuple):
-    """A database and an index folder that tests start from a copy of (never use it)."""
+    """A database and an index folder to copy: no app ever runs on the library itself."""
     database: str
     index: Path | None
 

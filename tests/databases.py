@@ -3,8 +3,9 @@
 By default a SQLite file in the test's own temporary folder. When
 CASUSBANK_TEST_DATABASE_URL names a PostgreSQL server (`.ci/run` starts one on loopback
 and runs the suite a second time with it), every app a test makes gets a database of its
-own on that server, created empty and dropped when the app is closed, so tests stay as
-isolated from each other as they are with SQLite files.
+own on that server (empty, or a copy of a template database), dropped when the app is
+closed, so tests stay as isolated from each other as they are with SQLite files. The
+names carry the process id: pytest-xdist's processes never pick the same one.
 """
 from __future__ import annotations
 
@@ -72,8 +73,8 @@ def copy_of(source: str, folder: Path) -> str:
 
 
 def drop_database(url: str) -> None:
-    """Drop a database new_database_url made, with whatever still holds a connection to it
-    (a gunicorn a test started, a pool not yet disposed)."""
+    """Drop a database that new_database_url or copy_of made, with whatever still holds a
+    connection to it (a gunicorn a test started, a pool not yet disposed)."""
     name = make_url(url).database
     if name not in _created:
         return

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.models import ApiToken, AuditEntry, Case, User
+from app.models import ApiToken, AuditEntry, Case, Reflection, User
 from app.services import api_tokens
 from app.services.open_data import CODEBOOK
 from tests.conftest import app_from, close_app
@@ -289,6 +289,27 @@ def test_a_reflection_is_written_and_read_back(client, token):
     changed = client.patch(reflection["api_url"], json={"lesson": "Bel eerst."},
                            headers=bearer(token))
     assert changed.get_json()["lesson"] == "Bel eerst."
+
+
+@pytest.mark.parametrize("control", ["\x00", "\x1b"])
+def test_a_case_address_with_a_control_character_is_a_422(app, client, token, control):
+    """Found by schemathesis on PostgreSQL, which refuses a NUL byte in a query (a 500)."""
+    with app.app_context():
+        before = db.session.scalar(select(func.count(Reflection.id)))
+    response = client.post("/api/v1/reflections", headers=bearer(token), json={
+        "title": "Wat ik leerde", "roles_acted": ["netwerkend"], "visibility": "private",
+        "case": f"geluidsmaatregelen-hsl-zuid{control}"})
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["case"]["code"] == "control_characters"
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Reflection.id))) == before
+
+
+@pytest.mark.parametrize("path", ["/api/v1/groups/wa%00ter", "/api/v1/cases/1%1b",
+                                  "/api/v1/reflections/1%00"])
+def test_an_address_with_a_control_character_is_a_404_in_json(client, path):
+    response = client.get(path)
+    assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
 
 
 def test_too_many_requests_is_a_429_in_json(tmp_path, empty_library):

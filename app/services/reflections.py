@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models import PROMPT_FIELDS, Case, Reflection, Role, TermKind, Visibility
 from app.services import catalog
 from app.services.permissions import can_edit, can_submit, can_view, visible_condition
-from app.services.validation import Checker
+from app.services.validation import Checker, has_control_characters
 from app.services.workflow import record_save
 
 LIMITS = {"title": 200, **{name: 5_000 for name in PROMPT_FIELDS}, "switch_note": 2_000}
@@ -75,9 +75,15 @@ def reflection_snapshot(reflection: Reflection) -> dict:
 
 
 def _check_case(check: Checker, author, slug: str) -> Case | None:
-    """Only a case the author can see may be reflected on; others look nonexistent."""
+    """Only a case the author can see may be reflected on; others look nonexistent.
+
+    A slug with control characters is refused before the lookup: PostgreSQL refuses a
+    NUL byte in a query, which would otherwise end the request in a 500."""
     slug = (slug or "").strip()
     if not slug:
+        return None
+    if has_control_characters(slug):
+        check.fail("case", "control_characters")
         return None
     case = db.session.scalar(select(Case).where(Case.slug == slug))
     if case is None or (author is not None and not can_view(author, case)):
