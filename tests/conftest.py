@@ -114,8 +114,8 @@ def _name_each_schemathesis_test(items) -> None:
 
 
 def _skip_sqlite_only_on_postgresql(items) -> None:
-    """On PostgreSQL, tests of what only SQLite has (its file copy for backups, its write
-    lock) are skipped with the reason; the rest of the suite runs unchanged."""
+    """On PostgreSQL, tests of what only SQLite has (`flask backup` copies its file) are
+    skipped with the reason; the rest of the suite runs unchanged."""
     if not databases.on_postgresql():
         return
     for item in items:
@@ -125,7 +125,7 @@ def _skip_sqlite_only_on_postgresql(items) -> None:
 
 
 class Library(NamedTuple):
-    """A database and an index folder to copy: no app ever runs on the library itself."""
+    """A database and an index folder to copy: once built, no app runs on them."""
     database: str
     index: Path | None
 

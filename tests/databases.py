@@ -5,12 +5,13 @@ CASUSBANK_TEST_DATABASE_URL names a PostgreSQL server (`.ci/run` starts one on l
 and runs the suite a second time with it), every app a test makes gets a database of its
 own on that server (empty, or a copy of a template database), dropped when the app is
 closed, so tests stay as isolated from each other as they are with SQLite files. The
-names carry the process id: pytest-xdist's processes never pick the same one.
+names carry the process id, so pytest-xdist's processes never pick the same one.
 """
 from __future__ import annotations
 
 import itertools
 import os
+import secrets
 import sqlite3
 import time
 from contextlib import closing
@@ -25,6 +26,9 @@ SERVER_URL = os.environ.get("CASUSBANK_TEST_DATABASE_URL", "")
 PREFIX = "casusbank_test_"
 DROP_ATTEMPTS = 50
 _numbers = itertools.count()
+# Beside the process id: a run killed before it dropped its databases leaves them on the
+# server, and in a container the next run's processes get the same ids.
+_RUN = secrets.token_hex(3)
 _created: set[str] = set()
 
 
@@ -46,7 +50,7 @@ def _server():
 
 def _create_on_server(template: str = "") -> str:
     """A new database on the server (a copy of `template` when one is named); its URL."""
-    name = f"{PREFIX}{os.getpid()}_{next(_numbers)}"
+    name = f"{PREFIX}{os.getpid()}_{_RUN}_{next(_numbers)}"
     copying = f' TEMPLATE "{template}"' if template else ""
     with _server() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"{copying}'))
@@ -64,9 +68,11 @@ def new_database_url(folder: Path) -> str:
 def copy_of(source: str, folder: Path) -> str:
     """A new database for one app holding what `source` holds (nothing may be connected
     to it): a file in `folder`, or a database on the server with `source` as template,
-    which PostgreSQL copies file by file instead of replaying the inserts."""
+    which PostgreSQL copies block by block instead of replaying the inserts."""
     if not on_postgresql():
         target = new_database_url(folder)
+        if Path(make_url(target).database).exists():   # another app's: never overwrite it
+            raise FileExistsError(f"{folder} already holds an app's database")
         copy_database(source, target)
         return target
     return _create_on_server(template=make_url(source).database)

@@ -152,7 +152,6 @@ def describe(*, published_only: bool = False) -> dict:
 @pytest.fixture
 def other(tmp_path, empty_library):
     """A second, empty instance; `accounts` lists who to create in it before importing."""
-    (tmp_path / "other").mkdir()
     instance = app_from(empty_library, tmp_path / "other")
     yield instance
     close_app(instance)

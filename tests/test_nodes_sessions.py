@@ -20,9 +20,9 @@ from flask import Flask
 
 from app import create_app
 from app.config import PROJECT_DIR, MissingSharedSetting, configure
-from app.extensions import db, limiter
+from app.extensions import limiter
 from app.services.accounts import create_user
-from tests.conftest import PASSWORD, Browser, app_from, close_app, csrf_token, make_app
+from tests.conftest import PASSWORD, Browser, app_from, close_app, csrf_token, make_app, release_app
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 REQUIRED = bool(os.environ.get("CASUSBANK_REQUIRE_SERVERS"))
@@ -44,10 +44,7 @@ def release(node) -> None:
     """What close_app does, short of dropping the database: that belongs to the first
     node, which is closed last."""
     close_limit_storage(node)
-    with node.app_context():
-        node.extensions["casusbank.searchers"].close()
-        db.session.remove()
-        db.engine.dispose()
+    release_app(node)
 
 
 @pytest.fixture
