@@ -48,12 +48,17 @@ def _server():
     return create_engine(SERVER_URL, isolation_level="AUTOCOMMIT", poolclass=NullPool).connect()
 
 
+def _create(connection, name: str, template: str = "") -> None:
+    """CREATE DATABASE `name`, as a copy of `template` when one is named."""
+    copying = f' TEMPLATE "{template}"' if template else ""
+    connection.execute(text(f'CREATE DATABASE "{name}"{copying}'))
+
+
 def _create_on_server(template: str = "") -> str:
     """A new database on the server (a copy of `template` when one is named); its URL."""
     name = f"{PREFIX}{os.getpid()}_{_RUN}_{next(_numbers)}"
-    copying = f' TEMPLATE "{template}"' if template else ""
     with _server() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"{copying}'))
+        _create(connection, name, template)
     _created.add(name)
     return make_url(SERVER_URL).set(database=name).render_as_string(hide_password=False)
 
@@ -122,8 +127,7 @@ def copy_database(source: str, target: str) -> None:
                 closing(sqlite3.connect(make_url(target).database)) as destination:
             origin.backup(destination)
         return
+    name = make_url(target).database
     with _server() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(target).database}" '
-                                "WITH (FORCE)"))
-        connection.execute(text(f'CREATE DATABASE "{make_url(target).database}" '
-                                f'TEMPLATE "{make_url(source).database}"'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _create(connection, name, template=make_url(source).database)
