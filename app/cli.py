@@ -1,21 +1,20 @@
-"""`flask …` commands: accounts, content, the search index, and serving it all."""
+"""`flask …` commands: accounts, content, serving, backups (the search index's and the API
+tokens' commands are in cli_search.py and cli_tokens.py)."""
 from __future__ import annotations
 
-import logging
-import signal
 import subprocess  # nosec B404  # only `flask serve`: our own gunicorn and indexer
 import sys
 import threading
-import time
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app.cli_search import search_cli, stop_on_signals
 from app.cli_tokens import token_cli
 from app.database import refresh_planner_statistics
 from app.models import SiteRole
-from app.services import backup, index_nodes, indexing, users
+from app.services import backup, users
 from app.services.accounts import create_user, find_user
 from app.services.content_export import ExportFailed, export_content
 from app.services.content_import import ContentInvalid, import_content
@@ -24,7 +23,6 @@ from app.services.validation import ValidationFailed
 
 user_cli = AppGroup("user", help="Manage local accounts.")
 content_cli = AppGroup("content", help="Import and export content folders.")
-search_cli = AppGroup("search", help="Keep the search index in step with the database.")
 
 
 @user_cli.command("create")
@@ -157,92 +155,6 @@ def export_command(directory, include_private):
     click.echo(report.summary())
 
 
-@search_cli.command("sync")
-def sync_command():
-    """Apply the change log to the index once (builds the index first if it is missing)."""
-    index = indexing.search_index()
-    if indexing.note_if_damaged(index):
-        click.echo(f"the search index is damaged ({index.damage()}): building a new one")
-    elif not index.is_usable():
-        click.echo("no usable search index yet: building one")
-    applied = indexing.sync(index, current_app.config["INDEXER_BATCH_SIZE"])
-    click.echo(f"applied {applied} change(s); the index holds {index.document_count()} "
-               "document(s) and is up to date")
-
-
-@search_cli.command("rebuild")
-@click.option("--procs", type=int, help="Writer processes (default: SEARCH_REBUILD_PROCS "
-              "from 5,000 items up, one below that).")
-def rebuild_command(procs):
-    """Build a fresh index aside and swap it in; edits made meanwhile are replayed."""
-    started = time.perf_counter()
-    index = indexing.search_index()
-    version = indexing.rebuild(index, procs=procs)
-    applied = indexing.sync(index)
-    click.echo(f"rebuilt {version} in {time.perf_counter() - started:.1f} s; "
-               f"then applied {applied} change(s)")
-
-
-@search_cli.command("status")
-def status_command():
-    """The index's state (reads all of it), documents in the database and the index,
-    the backlog, the index size, and every index node sharing the change log."""
-    facts = indexing.status(indexing.search_index())
-    click.echo(f"index state:         {facts.state}")
-    click.echo(f"index usable:        {'yes' if facts.usable else 'no'}")
-    click.echo(f"items in database:   {facts.database_items}")
-    click.echo(f"documents in index:  {facts.index_documents}")
-    click.echo(f"last change id:      {facts.last_change}")
-    click.echo(f"applied through id:  {facts.applied_through}")
-    click.echo(f"backlog:             {facts.backlog} change(s)")
-    click.echo(f"index size:          {facts.size_bytes} bytes")
-    if facts.state not in ("ok", "rebuilding"):
-        click.echo("search shows a notice instead of results until the index is rebuilt: the "
-                   "indexer does that by itself, or run `flask search sync`")
-    click.echo(f"log pruned through:  {index_nodes.pruned_through()}")
-    for node in index_nodes.node_states(facts.last_change):
-        this = " (this node)" if node.name == index_nodes.node_name() else ""
-        stale = " STALE: holds no pruning back, rebuilds when back" if node.stale else ""
-        click.echo(f"node {node.name}{this}: applied through {node.applied_through}, "
-                   f"backlog {node.backlog}, seen {_ago(node.seen_seconds)} ago{stale}")
-
-
-def _ago(seconds: float) -> str:
-    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)} {unit}"
-    return f"{max(seconds, 0):.0f} s"
-
-
-@search_cli.command("prune")
-@click.option("--stale-hours", type=float,
-              help="Ignore nodes silent for longer (default: INDEX_NODE_STALE_HOURS).")
-def prune_command(stale_hours):
-    """Delete the change-log rows every index node has applied (nodes silent for longer
-    than the staleness window are not waited for; they rebuild when they come back)."""
-    click.echo(index_nodes.prune_change_log(stale_hours).summary())
-
-
-def _stop_on_signals(stop: threading.Event) -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
-
-
-@search_cli.command("worker")
-def worker_command():
-    """Follow the change log and keep the index current: the index's only writer."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s indexer %(message)s")
-    stop = threading.Event()
-    _stop_on_signals(stop)
-    settings = indexing.WorkerSettings(
-        poll_seconds=current_app.config["INDEXER_POLL_SECONDS"],
-        batch_size=current_app.config["INDEXER_BATCH_SIZE"],
-        prune_seconds=current_app.config["INDEX_PRUNE_MINUTES"] * 60,
-    )
-    click.echo("indexer running; Ctrl-C stops it")
-    indexing.run_worker(indexing.search_index(), settings, stop)
-
-
 @click.command("serve")
 @click.option("--bind", help="host:port (default: SERVE_BIND).")
 @click.option("--workers", type=int, help="gunicorn workers (default: SERVE_WORKERS).")
@@ -259,7 +171,7 @@ def serve_command(bind, workers):
                           "app:create_app()"]),  # nosec B603  # argv list, no shell
     ]
     stop = threading.Event()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     while not stop.is_set() and all(p.poll() is None for p in processes):
         stop.wait(0.5)
     for process in processes:

@@ -97,6 +97,14 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
         # choice; tests override it) and a 429 with Retry-After.
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Fixed: when Redis cannot be reached, each process counts in memory with the same
+        # limits (weaker across nodes, but no 500 and never no limit at all) and tries
+        # Redis again after a pause that doubles up to about half a minute.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        # Fixed: a Redis that stops answering (a network split drops packets) counts as down
+        # after a second, instead of holding the request until gunicorn kills the worker.
+        # memory:// ignores these.
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
     }
 
 

@@ -1,5 +1,10 @@
 """One bare instance per Flask extension; `create_app` binds them to the app."""
+import logging
+import threading
+import time
+
 from flask import Flask, current_app, has_app_context
+from flask.logging import default_handler
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -16,37 +21,65 @@ csrf = CSRFProtect()
 login_manager = LoginManager()
 
 
-class AppLimiter(Limiter):
-    """A Limiter whose counters belong to the app it counts for.
+def _per_app(name: str) -> property:
+    """An attribute Flask-Limiter keeps on the Limiter that AppLimiter keeps per app."""
+    return property(lambda self: self._state().get(name),
+                    lambda self, value: self._state().__setitem__(name, value))
 
-    Flask-Limiter keeps one storage on the Limiter object, so a second app made in the same
+
+class AppLimiter(Limiter):
+    """A Limiter whose counters, and whose stand-in while their storage is down, belong to
+    the app it counts for.
+
+    Flask-Limiter keeps its storage on the Limiter object, so a second app made in the same
     process would count in the storage of whichever app was made last: two apps standing
     for two nodes (as the tests make them) would share memory:// counters that real nodes
-    never share. Each app keeps its own here, as each node's process does.
+    never share. The same goes for "Redis is down, count in memory meanwhile" and for when
+    to try Redis again: one app's outage must not switch another app over. So those are
+    kept per app, as each node's process keeps them. What stays on the Limiter is set
+    alike for every app (the in-memory fallback is always on) or only by tests
+    (`RATELIMIT_ENABLED=False` switches limiting off for the whole process).
     """
 
     _APP_KEY = "casusbank.rate_limits"
+    _storage = _per_app("_storage")
+    _limiter = _per_app("_limiter")
+    _storage_dead = _per_app("_storage_dead")
+    _fallback_storage = _per_app("_fallback_storage")
+    _fallback_limiter = _per_app("_fallback_limiter")
+    # Flask-Limiter's own `self.__check_backend_count` and `self.__last_check_backend`.
+    _Limiter__check_backend_count = _per_app("_Limiter__check_backend_count")
+    _Limiter__last_check_backend = _per_app("_Limiter__last_check_backend")
+    _PER_APP = ("_storage", "_limiter", "_fallback_storage", "_fallback_limiter")
+    _binding = threading.local()   # this thread is binding an app (see _state)
+
+    def _state(self) -> dict:
+        """The state of the app in context; the Limiter's own while this thread binds an
+        app (which may happen inside another app's context) and outside any app."""
+        if getattr(self._binding, "active", False) or not has_app_context():
+            return self.__dict__
+        return current_app.extensions.get(self._APP_KEY, self.__dict__)
 
     def init_app(self, app: Flask) -> None:
-        super().init_app(app)
+        self._binding.active = True
+        try:
+            super().init_app(app)
+        finally:
+            self._binding.active = False
         if self.enabled:
-            app.extensions[self._APP_KEY] = (self._storage, self._limiter)
+            app.extensions[self._APP_KEY] = {
+                **{name: self.__dict__.get(name) for name in self._PER_APP},
+                "_storage_dead": False, "_Limiter__check_backend_count": 0,
+                "_Limiter__last_check_backend": time.time()}
+        _log_to_the_servers_error_log(logging.getLogger("flask-limiter"))
 
-    def _this_apps(self) -> tuple | None:
-        """(storage, strategy) of the app in context; None outside one."""
-        return current_app.extensions.get(self._APP_KEY) if has_app_context() else None
 
-    @property
-    def storage(self):
-        own = self._this_apps()
-        return own[0] if own is not None else super().storage
-
-    @property
-    def limiter(self):
-        own = self._this_apps()
-        if own is None or self._storage_dead:  # Flask-Limiter's in-memory fallback, when on
-            return super().limiter
-        return own[1]
+def _log_to_the_servers_error_log(logger: logging.Logger) -> None:
+    """Flask-Limiter gives its logger only a NullHandler, which also stops Python's
+    last-resort output: its warning that Redis cannot be reached would go nowhere. Flask's
+    own handler writes to the request's error stream (gunicorn's error log) or stderr."""
+    if default_handler not in logger.handlers:
+        logger.addHandler(default_handler)
 
 
 # Keyed by client address (behind a proxy: see TRUSTED_PROXIES); settings from config,

@@ -183,6 +183,72 @@ def test_status_and_prune_commands_list_every_node(two_nodes, author):
         "pruned 0 change-log row(s)")
 
 
+def test_status_names_a_node_that_signs_with_another_secret_key(two_nodes):
+    app, node_a, node_b = two_nodes
+    own_key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "the key of another deployment"
+    index_nodes.record(node_b, node="b")          # as node b, started with another key
+    app.config["SECRET_KEY"] = own_key
+    index_nodes.record(node_a)
+    prints = dict(db.session.execute(select(IndexNode.name, IndexNode.key_fingerprint)).all())
+    assert prints["a"] == index_nodes.key_fingerprint() != prints["b"]
+
+    output = app.test_cli_runner().invoke(args=["search", "status"]).output
+    b_line = next(line for line in output.splitlines() if line.startswith("node b"))
+    a_line = next(line for line in output.splitlines() if line.startswith("node a"))
+    assert "OTHER SECRET_KEY than this node" in b_line
+    assert "SECRET_KEY" not in a_line
+
+
+def test_a_node_not_yet_recorded_since_the_upgrade_is_not_called_different(two_nodes):
+    app, _node_a, _node_b = two_nodes
+    db.session.execute(update(IndexNode).where(IndexNode.name == "b")
+                       .values(key_fingerprint=None))
+    db.session.commit()
+    states = {state.name: state.same_key for state in index_nodes.node_states(0)}
+    assert states == {"a": True, "b": None}
+    assert "SECRET_KEY" not in app.test_cli_runner().invoke(args=["search", "status"]).output
+
+
+def test_a_node_forgotten_holds_no_pruning_back_and_registers_again(two_nodes, author):
+    app, node_a, node_b = two_nodes
+    new_case("Kribverlaging", author)
+    indexing.sync(node_a)                               # b, still fresh, is behind
+    runner = app.test_cli_runner()
+    assert index_nodes.prune_change_log().slowest == "b"
+    age("b", 1)                                         # stopped an hour ago
+
+    forgotten = runner.invoke(args=["search", "forget", "b"])
+    assert forgotten.exit_code == 0 and "index node b forgotten" in forgotten.output
+    assert registry() == {"a": indexing.last_change_id()}
+    assert "node b" not in runner.invoke(args=["search", "status"]).output
+    assert index_nodes.prune_change_log().slowest == "a"
+
+    old_version = node_b.current_version()
+    indexing.sync(node_b, node="b")                     # back after all: it rebuilds
+    assert node_b.current_version() != old_version
+    assert keys(node_b) == database_keys() and registry()["b"] == indexing.last_change_id()
+
+
+def test_a_node_seen_seconds_ago_is_forgotten_only_with_force(two_nodes):
+    app, _node_a, _node_b = two_nodes
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["search", "forget", "b"])
+    assert refused.exit_code != 0
+    assert re.search(r"index node b was seen [01] s ago", refused.output)
+    assert "stop it first, or use --force" in refused.output and "b" in registry()
+    assert runner.invoke(args=["search", "forget", "b", "--force"]).exit_code == 0
+    assert set(registry()) == {"a"}
+
+
+def test_forgetting_an_unknown_node_names_the_known_ones(two_nodes):
+    app, _node_a, _node_b = two_nodes
+    refused = app.test_cli_runner().invoke(args=["search", "forget", "c"])
+    assert refused.exit_code != 0
+    assert "there is no index node 'c' (known: a, b)" in refused.output
+    assert set(registry()) == {"a", "b"}
+
+
 def test_an_idle_indexer_writes_its_row_at_most_every_few_seconds(two_nodes, monkeypatch):
     _app, node_a, _node_b = two_nodes
     now = [1000.0]

@@ -151,26 +151,39 @@ def wait_for_redis(port: int, server: subprocess.Popen, seconds: float = 10) -> 
         client.close()
 
 
-@pytest.fixture(scope="module")
-def redis_server(tmp_path_factory):
-    """A throwaway redis-server on a free loopback port, nothing written to disk; its URL."""
+def start_redis(port: int, folder) -> subprocess.Popen:
+    """A redis-server on this loopback port that writes nothing to disk, once it answers."""
     if not os.path.exists(REDIS_SERVER):
         message = f"no redis-server at {REDIS_SERVER} (.ci/run installs Debian's redis-server)"
         if REQUIRED:
             pytest.fail(message)
         pytest.skip(message)
-    port = free_port()
-    folder = tmp_path_factory.mktemp("redis")
     with open(folder / "redis.log", "wb") as log:
         server = subprocess.Popen(
             [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
              "--appendonly", "no", "--dir", str(folder)], stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_redis(port, server)
+    except BaseException:
+        stop_redis(server)
+        raise
+    return server
+
+
+def stop_redis(server: subprocess.Popen) -> None:
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory):
+    """A throwaway redis-server on a free loopback port; its URL."""
+    port = free_port()
+    server = start_redis(port, tmp_path_factory.mktemp("redis"))
+    try:
         yield f"redis://127.0.0.1:{port}/0"
     finally:
-        server.terminate()
-        server.wait(10)
+        stop_redis(server)
 
 
 @pytest.fixture
@@ -218,6 +231,85 @@ def test_in_memory_each_node_counts_on_its_own(nodes):
     assert sign_in_failures_by_turns(a, b) == [401, 401, 401, 401]
     assert api_requests_by_turns(a, b) == [200, 200, 200, 200]
     assert [failed_sign_in(a), failed_sign_in(a)] == [401, 429]   # A's own limit, alone
+
+
+# --- when Redis is down ---------------------------------------------------------------------------
+
+def unreachable_redis() -> str:
+    """A Redis URL on a loopback port nothing listens on: every connection is refused."""
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
+def redis_keys(url: str) -> list:
+    import redis
+    with redis.Redis.from_url(url) as client:
+        return client.keys()
+
+
+def test_when_redis_is_down_each_node_counts_in_memory_and_nothing_fails(nodes, capsys):
+    a, b = nodes(RATELIMIT_STORAGE_URI=unreachable_redis(), SIGN_IN_RATE_LIMIT="3 per hour",
+                 API_RATE_LIMIT="3 per hour")
+    assert sign_in_failures_by_turns(a, b) == [401, 401, 401, 401]
+    assert [failed_sign_in(a), failed_sign_in(a)] == [401, 429]   # still limited, per node
+    assert api_requests_by_turns(a, b) == [200, 200, 200, 200]
+    assert [b.test_client().get("/api/v1/groups").status_code for _ in range(2)] == [200, 429]
+    # In the server's error log (stderr here), not only in a handler pytest adds.
+    warning = "WARNING in _extension: Rate limit storage unreachable - falling back to in-memory"
+    assert warning in capsys.readouterr().err
+
+
+def test_a_redis_that_stops_answering_counts_as_down_within_a_second(nodes):
+    """A network split drops packets instead of refusing them: redis-py's own defaults
+    would hold each such request for tens of seconds (one minute for a ping here), past
+    gunicorn's 30 s worker timeout. The connections give up after one second."""
+    with socket.socket() as silent:                 # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        port = silent.getsockname()[1]
+        a, _ = nodes(RATELIMIT_STORAGE_URI=f"redis://127.0.0.1:{port}/0",
+                     SIGN_IN_RATE_LIMIT="1 per hour")
+        with a.app_context():
+            settings = limiter.storage.storage.connection_pool.connection_kwargs
+        assert (settings["socket_connect_timeout"], settings["socket_timeout"]) == (1, 1)
+        assert [failed_sign_in(a), failed_sign_in(a)] == [401, 429]
+        assert a.extensions["casusbank.rate_limits"]["_storage_dead"]
+
+
+def test_one_apps_redis_outage_leaves_the_others_counting_in_redis(nodes, shared_limits,
+                                                                   empty_library, tmp_path):
+    """Flask-Limiter marks its storage dead on the Limiter, which every app in a process
+    shares: without a state per app, the outage of C would move A and B to memory too."""
+    a, b = nodes(RATELIMIT_STORAGE_URI=shared_limits, SIGN_IN_RATE_LIMIT="3 per hour")
+    cut_off = app_from(empty_library, tmp_path / "node-c",
+                       RATELIMIT_STORAGE_URI=unreachable_redis())
+    try:
+        assert failed_sign_in(cut_off) == 401
+        assert cut_off.extensions["casusbank.rate_limits"]["_storage_dead"]
+    finally:
+        close_limit_storage(cut_off)
+        close_app(cut_off)
+    assert sign_in_failures_by_turns(a, b) == [401, 401, 401, 429]
+    assert redis_keys(shared_limits)
+    assert not a.extensions["casusbank.rate_limits"]["_storage_dead"]
+
+
+def test_when_redis_is_back_the_nodes_count_there_again(nodes, tmp_path):
+    port = free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    a, _ = nodes(RATELIMIT_STORAGE_URI=url)
+    client = a.test_client()
+    assert client.get("/api/v1/groups").status_code == 200      # Redis down: counted in memory
+    assert a.extensions["casusbank.rate_limits"]["_storage_dead"]
+    server = start_redis(port, tmp_path)
+    try:
+        # Flask-Limiter tries the storage again after a pause (1, 2, 4 … 32 s); no waiting here.
+        with a.app_context():
+            limiter._Limiter__last_check_backend = 0
+        assert client.get("/api/v1/groups").status_code == 200
+        assert redis_keys(url)
+    finally:
+        close_limit_storage(a)
+        stop_redis(server)
 
 
 # --- at start -----------------------------------------------------------------------------------

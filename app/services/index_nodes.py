@@ -14,6 +14,7 @@ index's own mark (progress.json) with the horizon, so a registry row that is out
 """
 from __future__ import annotations
 
+import hmac
 import logging
 import time
 from dataclasses import dataclass
@@ -32,6 +33,8 @@ log = logging.getLogger(__name__)
 # seen_at only has to be much finer than the staleness window (hours); every 5 s keeps
 # "seen 3 s ago" in `flask search status` meaningful at one write per 10 polls.
 HEARTBEAT_SECONDS = 5.0
+# A node seen more recently than this is taken to be running (twelve heartbeats).
+RUNNING_SECONDS = 60.0
 # Rows deleted per transaction: on SQLite a delete holds the one write lock, and the first
 # prune of a log that grew for years must not make web saves wait for it.
 PRUNE_CHUNK = 10_000
@@ -77,11 +80,59 @@ def _upsert(table, key: dict, values: dict) -> None:
     raise RuntimeError(f"could not record {key} in {table.name}")
 
 
+def key_fingerprint() -> str:
+    """A fingerprint of this node's SECRET_KEY, so that the nodes can be compared without
+    any of them storing the key: an HMAC of a fixed text under it, cut to 64 bits.
+
+    Nodes that sign with different keys refuse each other's sessions and CSRF tokens,
+    which people only notice as being signed out, or losing a form, whenever the load
+    balancer sends them to another node; `flask search status` names such a node."""
+    key = current_app.config["SECRET_KEY"]
+    key = key if isinstance(key, bytes) else key.encode()
+    return hmac.new(key, b"casusbank: one signing key on every node", "sha256").hexdigest()[:16]
+
+
 def record(index: SearchIndex, node: str | None = None) -> None:
-    """Write this node's row: its index's mark and version, seen now. Its own row only."""
+    """Write this node's row: its index's mark and version and its key's fingerprint,
+    seen now. Its own row only."""
     _upsert(IndexNode.__table__, {"name": node or node_name()},
             {"applied_through": index.applied_through(),
-             "index_version": index.current_version(), "seen_at": utcnow()})
+             "index_version": index.current_version(),
+             "key_fingerprint": key_fingerprint(), "seen_at": utcnow()})
+
+
+class NodeStillRunning(RuntimeError):
+    """Forgetting this node would last only until its running indexer's next heartbeat."""
+
+
+def forget(name: str, force: bool = False) -> bool:
+    """Take a node that is gone for good off the registry, so that pruning stops waiting
+    for it now instead of after INDEX_NODE_STALE_HOURS, and status stops listing it. Safe
+    should it come back after all: its indexer registers it again, and its index's own
+    mark, not this row, decides whether it must rebuild. False: no such node.
+
+    A node seen within RUNNING_SECONDS is refused unless `force` (it was just stopped)."""
+    seen_at = db.session.scalar(select(IndexNode.seen_at).where(IndexNode.name == name))
+    if seen_at is None:
+        db.session.rollback()
+        return False
+    seconds = (utcnow() - seen_at).total_seconds()
+    if seconds < RUNNING_SECONDS and not force:
+        db.session.rollback()
+        raise NodeStillRunning(
+            f"index node {name} was seen {seconds:.0f} s ago, so its indexer seems to run "
+            f"and would register it again within {HEARTBEAT_SECONDS:.0f} s; stop it first, "
+            "or use --force if it has just been stopped")
+    db.session.execute(delete(IndexNode).where(IndexNode.name == name))
+    db.session.commit()
+    return True
+
+
+def node_names() -> list[str]:
+    """The registered nodes' names, to say which ones there are when a name is wrong."""
+    names = list(db.session.scalars(select(IndexNode.name).order_by(IndexNode.name)))
+    db.session.rollback()
+    return names
 
 
 @dataclass
@@ -109,11 +160,13 @@ def _stale_before(stale_hours: float | None) -> datetime:
 
 
 def _nodes():
-    """(name, applied_through, seen_at, index_version) rows: plain values, which outlive
-    the commits and rollbacks that follow (ORM objects would expire and reload)."""
+    """(name, applied_through, seen_at, index_version, key_fingerprint) rows: plain values,
+    which outlive the commits and rollbacks that follow (ORM objects would expire and
+    reload)."""
     return db.session.execute(
         select(IndexNode.name, IndexNode.applied_through, IndexNode.seen_at,
-               IndexNode.index_version).order_by(IndexNode.applied_through, IndexNode.name)
+               IndexNode.index_version, IndexNode.key_fingerprint)
+        .order_by(IndexNode.applied_through, IndexNode.name)
     ).all()
 
 
@@ -193,14 +246,17 @@ class NodeState:
     seen_seconds: float
     stale: bool
     index_version: str | None
+    same_key: bool | None        # signs with this node's SECRET_KEY (None: not known yet)
 
 
 def node_states(last_change: int) -> list[NodeState]:
     """Every registered node by name, for `flask search status`; stale ones are marked."""
-    now, cutoff, nodes = utcnow(), _stale_before(None), _nodes()
+    now, cutoff, nodes, mine = utcnow(), _stale_before(None), _nodes(), key_fingerprint()
     db.session.rollback()
     return [NodeState(node.name, node.applied_through,
                       max(last_change - node.applied_through, 0),
                       (now - node.seen_at).total_seconds(), node.seen_at < cutoff,
-                      node.index_version)
+                      node.index_version,
+                      None if node.key_fingerprint is None
+                      else node.key_fingerprint == mine)
             for node in sorted(nodes, key=lambda node: node.name)]
