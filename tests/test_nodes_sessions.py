@@ -233,7 +233,7 @@ def test_in_memory_each_node_counts_on_its_own(nodes):
     assert [failed_sign_in(a), failed_sign_in(a)] == [401, 429]   # A's own limit, alone
 
 
-# --- when Redis is down ---------------------------------------------------------------------------
+# --- when Redis is down -------------------------------------------------------------------------
 
 def unreachable_redis() -> str:
     """A Redis URL on a loopback port nothing listens on: every connection is refused."""
