@@ -2,7 +2,7 @@
 tokens' commands are in cli_search.py and cli_tokens.py)."""
 from __future__ import annotations
 
-import subprocess  # nosec B404  # only `flask serve`: our own gunicorn and indexer
+import subprocess  # nosec B404  # only `flask serve`: our own gunicorn
 import sys
 import threading
 
@@ -10,6 +10,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
+from app import serving
 from app.cli_search import search_cli, stop_on_signals
 from app.cli_tokens import token_cli
 from app.database import refresh_planner_statistics
@@ -159,27 +160,24 @@ def export_command(directory, include_private):
 @click.option("--bind", help="host:port (default: SERVE_BIND).")
 @click.option("--workers", type=int, help="gunicorn workers (default: SERVE_WORKERS).")
 def serve_command(bind, workers):
-    """Run gunicorn and the indexer together; Ctrl-C stops both."""
+    """Run gunicorn and the indexer together; a stopped indexer is started again (see
+    app/serving.py); Ctrl-C stops both."""
     config = current_app.config
-    processes = [
-        subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "search",
-                          "worker"]),  # nosec B603  # a fixed argv list, no shell
-        # No control socket: it would be shared in $HOME by every instance on the machine.
-        subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket",
-                          "--workers", str(workers or config["SERVE_WORKERS"]),
-                          "--bind", bind or config["SERVE_BIND"],
-                          "app:create_app()"]),  # nosec B603  # argv list, no shell
-    ]
+    indexer = serving.Companion("indexer", [sys.executable, "-m", "flask", "--app", "app",
+                                            "search", "worker"])
+    # No control socket: it would be shared in $HOME by every instance on the machine.
+    web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket",
+                            "--workers", str(workers or config["SERVE_WORKERS"]),
+                            "--bind", bind or config["SERVE_BIND"],
+                            # gunicorn's longest; the site's own limit is below it
+                            # (web.forms.MAX_ADDRESS_BYTES), so the site answers.
+                            "--limit-request-line", "8190",
+                            "app:create_app()"])  # nosec B603  # argv list, no shell
     stop = threading.Event()
     stop_on_signals(stop)
-    while not stop.is_set() and all(p.poll() is None for p in processes):
-        stop.wait(0.5)
-    for process in processes:
-        if process.poll() is None:
-            process.terminate()
-    codes = [process.wait() for process in processes]
-    if not stop.is_set():
-        raise click.ClickException(f"a process stopped unexpectedly (exit codes {codes})")
+    code = serving.supervise(web, [indexer], stop)
+    if code is not None:
+        raise click.ClickException(f"the web server stopped unexpectedly (exit code {code})")
 
 
 @click.command("backup")

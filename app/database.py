@@ -2,6 +2,7 @@
 SQLite's pragmas and busy timeout, PostgreSQL's lock timeout."""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask
@@ -46,6 +47,26 @@ def _busy_timeout(milliseconds: int):
 def is_lock_timeout(error: OperationalError) -> bool:
     """True when a statement failed because another writer held the lock too long."""
     return any(message in str(error.orig).lower() for message in LOCK_TIMEOUT_MESSAGES)
+
+
+@contextmanager
+def waiting_briefly(milliseconds: int = 200):
+    """Within the block, a write gives up after `milliseconds` instead of the busy
+    timeout: for writes that are a convenience (noting when a session was last used),
+    which must not keep a reader waiting behind another writer. Use it around a whole
+    transaction; the caller commits or rolls back inside."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":   # undone by the commit or rollback
+        connection.execute(text(f"SET LOCAL lock_timeout = {int(milliseconds)}"))
+        yield
+        return
+    raw = connection.connection.driver_connection
+    before = raw.execute("PRAGMA busy_timeout").fetchone()[0]
+    raw.execute(f"PRAGMA busy_timeout = {int(milliseconds)}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
 def discard_failed_transaction() -> None:

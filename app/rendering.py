@@ -7,12 +7,18 @@ passes raw HTML straight through, so sanitising is always the last step.
 Nothing an author typed is lost: markup outside the allow-list is shown as the text it
 was (escaped), not dropped, so "<naam>" or a pasted "<script>" stays readable and inert.
 Only HTML comments go, as Markdown authors write them as notes to themselves.
+
+The work is bounded for any text: markdown_limits measures it first (linearly), and a
+text over a limit, or one whose rendered tree nests deeper than MAX_TREE_DEPTH, is shown
+as escaped plain text in paragraphs instead; `markdown_problem` tells a form why, so it
+can refuse the text with a message at the field instead.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
+from html import escape
 from html.parser import HTMLParser
 
 import bleach
@@ -20,6 +26,8 @@ import markdown
 from bleach.linkifier import LinkifyFilter
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
+
+from app.markdown_limits import MarkupProblem, markup_problem, too_deep, unified_line_ends
 
 ALLOWED_TAGS = frozenset({
     "a", "abbr", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3",
@@ -33,6 +41,11 @@ LINK_REL = "nofollow noopener"
 BLOCK_TAGS = frozenset({"p", "li", "tr", "dt", "dd", "h2", "h3", "h4", "h5", "h6", "pre",
                         "blockquote", "br", "hr", "table"})
 CELL_TAGS = frozenset({"td", "th"})
+# Elements inside one another in a rendered body. The source limits bound the nesting
+# that shows at line starts and in brackets; emphasis inside emphasis (`*a _b *c … c* b_
+# a*`) only shows once parsed. Real bodies stay under about ten.
+MAX_TREE_DEPTH = 48
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(frozen=True)
@@ -65,8 +78,27 @@ class _ImagesAsLinks(Treeprocessor):
                 image.set("title", title)
 
 
+class _TooDeep(Exception):
+    """The parsed body nests deeper than MAX_TREE_DEPTH."""
+
+
+class _LimitDepth(Treeprocessor):
+    """Runs right after the inline patterns (priority 20) and before anything walks the
+    tree recursively (prettify at 10, the serialiser) or hands it to bleach, whose
+    parser slows down with every level of open formatting elements."""
+
+    def run(self, root):
+        stack = [(root, 0)]
+        while stack:
+            element, depth = stack.pop()
+            if depth > MAX_TREE_DEPTH:
+                raise _TooDeep
+            stack.extend((child, depth + 1) for child in element)
+
+
 class _BodyExtension(Extension):
     def extendMarkdown(self, md):
+        md.treeprocessors.register(_LimitDepth(md), "limit_depth", 15)
         md.treeprocessors.register(_DemoteHeadings(md), "demote_headings", 5)
         md.treeprocessors.register(_ImagesAsLinks(md), "images_as_links", 4)
 
@@ -133,6 +165,33 @@ def html_to_text(html: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def render_markdown(source: str) -> Rendered:
-    html = _cleaner.clean(_markdown_to_html(source))
+def _as_plain_text(source: str) -> Rendered:
+    """The text as typed, escaped, in paragraphs: the same words, in linear time."""
+    paragraphs = _PARAGRAPH_BREAK.split(unified_line_ends(source))
+    html = "".join(f"<p>{escape(part.strip(), quote=False)}</p>"
+                   for part in paragraphs if part.strip())
     return Rendered(html=html, text=html_to_text(html))
+
+
+@lru_cache(maxsize=4)
+def _outcome(source: str) -> tuple[Rendered, MarkupProblem | None]:
+    """Rendered once per text: a form checks `markdown_problem` and then saves the
+    rendering of the same text, so the two calls share this."""
+    problem = markup_problem(source)
+    if problem is None:
+        try:
+            html = _cleaner.clean(_markdown_to_html(source))
+            return Rendered(html=html, text=html_to_text(html)), None
+        except (_TooDeep, RecursionError):  # RecursionError: a way to nest not yet known
+            problem = too_deep()
+    return _as_plain_text(source), problem
+
+
+def markdown_problem(source: str) -> MarkupProblem | None:
+    """Why `source` would be shown as plain text rather than rendered, or None."""
+    return _outcome(source)[1]
+
+
+def render_markdown(source: str) -> Rendered:
+    """Sanitised HTML and plain text; as escaped plain text when markdown_problem."""
+    return _outcome(source)[0]

@@ -66,6 +66,7 @@ def _write_content() -> dict[str, str]:
     editor = create_user(EMAILS["editor"], "Redactie", PASSWORD, "editor")
     create_user(EMAILS["admin"], "Beheer", PASSWORD, "admin")
     case = submit_case(member, CaseInput(**PEILBESLUIT))
+    case.slug = HISTORY_CASE   # instead of its random tail: an address the tests name
     publish(case)
     update_case(member, case, CaseInput(**{
         **PEILBESLUIT, "body": "De gemeente besloot snel over het peil."}))

@@ -5,6 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, User
+from app.services import sessions
 from app.services import users as user_service
 from app.services.accounts import (
     MIN_PASSWORD_LENGTH,
@@ -12,7 +13,6 @@ from app.services.accounts import (
     change_password,
     create_user,
     find_user,
-    load_user,
 )
 from app.services.validation import ValidationFailed
 from tests.conftest import PASSWORD
@@ -214,11 +214,14 @@ def test_list_users_filters_by_role_and_searches_name_and_address(ctx, users):
     assert user_service.list_users(page=1).total == 3
 
 
-def test_a_deactivated_account_loses_its_session(ctx, users):
+def test_a_deactivated_account_loses_its_session_for_good(ctx, users):
     member = db.session.get(User, users["member"])
-    assert load_user(member.get_id()) is member
+    token = sessions.start(member)
+    assert sessions.session_user(member.get_id(), token) is member
     user_service.deactivate(None, member, actor_email="cli")
-    assert load_user(member.get_id()) is None
+    assert sessions.session_user(member.get_id(), token) is None
+    user_service.activate(None, member, actor_email="cli")
+    assert sessions.session_user(member.get_id(), token) is None  # nothing comes back
 
 
 def test_sign_ins_are_logged_and_failures_are_committed(app, users):

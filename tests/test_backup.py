@@ -9,13 +9,14 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
-from app.models import Base, Case, Status, User
-from app.services import backup, indexing
+from app.models import Base, Case, LearningGroup, SignIn, Status, User
+from app.services import api_tokens, backup, index_nodes, indexing, reading_list
 from app.services.cases import CaseInput, submit_case
+from app.services.permissions import is_listed
 from app.services.reflections import ReflectionInput, submit_reflection
 from tests import databases
 from tests.conftest import close_app, make_app, signed_in, sync_index
@@ -89,10 +90,55 @@ def test_a_restore_into_an_empty_instance_holds_every_row_and_finds_the_same(
     assert (folder / "content" / "reflections").is_dir()
     output = cli(fresh, "restore", str(folder))
     assert "search index restored" in output
-    assert every_row(fresh) == every_row(filled)
+    assert every_row(fresh) == {**every_row(filled), "sign_ins": []}   # everyone signs in
     for email in (None, "lid@example.nl", "redactie@example.nl"):   # passwords came along
         assert what_is_found(fresh, email) == what_is_found(filled, email)
     assert len(what_is_found(fresh, "lid@example.nl")["twijfel"]) == 1   # private, its author
+
+
+def _one_of_everything(app, users) -> None:
+    """Rows in the tables `filled` leaves empty: an API token, a pruned change log, and
+    a reading-list note, written just before the backup is taken."""
+    with app.app_context():
+        member = db.session.get(User, users["member"])
+        api_tokens.create_token(member, "Script")
+        index_nodes.prune_change_log()
+        water = db.session.scalar(select(LearningGroup).where(LearningGroup.slug == "water"))
+        case = next(case for case in db.session.scalars(select(Case))
+                    if water in case.groups and is_listed(member, case))
+        reading_list.add(member, water, "case", case.id, "Lees dit eerst: het begin.")
+
+
+@SQLITE_FILE
+def test_every_table_comes_back_row_for_row_but_the_sessions(filled, fresh, tmp_path, users):
+    """Every table of the database holds rows before the backup, so that one a backup or
+    a restore missed shows here: a new table fails this test until it gets rows above.
+    The signed-in sessions are left out on purpose (app/services/backup.py)."""
+    _one_of_everything(filled, users)
+    before = every_row(filled)
+    with filled.app_context(), db.engine.connect() as connection:
+        catalogue = set(inspect(connection).get_table_names()) - {"alembic_version"}
+    assert catalogue == set(before)   # every table the file has is one the models know
+    assert [name for name, rows in before.items() if not rows] == []
+    assert before["sign_ins"] and before["reading_list_entries"][0][5] == \
+        "Lees dit eerst: het begin."
+    cli(filled, "backup", str(tmp_path / "backup"))
+    manifest = json.loads((tmp_path / "backup" / backup.MANIFEST).read_text())
+    assert set(manifest["database"]["tables"]) - {"alembic_version"} == catalogue
+    assert manifest["database"]["tables"]["sign_ins"] == 0
+    cli(fresh, "restore", str(tmp_path / "backup"))
+    assert every_row(fresh) == {**before, "sign_ins": []}
+
+
+@SQLITE_FILE
+def test_a_backup_keeps_no_trace_of_the_sessions(filled, tmp_path):
+    """Not even in the file's free pages: a backup is kept far longer than a session."""
+    with filled.app_context():
+        hashes = [row.token_hash for row in db.session.scalars(select(SignIn))]
+    assert hashes
+    cli(filled, "backup", "--no-export", str(tmp_path / "backup"))
+    copy = (tmp_path / "backup" / backup.DATABASE_FILE).read_bytes()
+    assert not any(digest.encode() in copy for digest in hashes)
 
 
 @SQLITE_FILE

@@ -53,6 +53,11 @@ def _case(author: str, title: str, *, state: str = "published", **values) -> Cas
     return _published(submit_case(_user(author), data, submit=state != "draft"), state)
 
 
+def slug_of(title: str) -> str:
+    """A case written on the site has its title and a random tail as its slug."""
+    return db.session.scalar(select(Case.slug).where(Case.title == title))
+
+
 def _reflection(author: str, title: str, *, state: str = "published", **values) -> Reflection:
     values = {"situation": "Wat er gebeurde.", "intention": "Wat ik ga doen.",
               "roles_acted": ["rechtmatig"], **values}
@@ -212,11 +217,12 @@ def test_drafts_are_never_exported_and_private_items_only_on_request(library, tm
     with library.app_context():
         mine = reflection_key(db.session.scalar(
             select(Reflection).where(Reflection.title == "Alleen voor mij")))
+        private, draft = (slug_of(title) for title in ("Mijn eigen spoorcasus", "Nog niet af"))
     shared_files = {p.name for p in (tmp_path / "shared").rglob("*.md")}
     every_files = {p.name for p in (tmp_path / "every").rglob("*.md")}
-    assert every_files - shared_files == {"mijn-eigen-spoorcasus.md", f"{mine}.md"}
-    assert not any("nog-niet-af" in name or "concept" in name for name in every_files)
-    text = (tmp_path / "every" / "cases" / "mijn-eigen-spoorcasus.md").read_text()
+    assert every_files - shared_files == {f"{private}.md", f"{mine}.md"}
+    assert not any(draft in name or "concept" in name for name in every_files)
+    text = (tmp_path / "every" / "cases" / f"{private}.md").read_text()
     assert "author: buiten@example.nl\n" in text and "visibility: private\n" in text
 
 
@@ -226,12 +232,13 @@ def test_an_unknown_author_fails_the_import_naming_the_file(library, other, tmp_
         people = [(email, name) for email, name in accounts() if email != "buiten@example.nl"]
         mine = reflection_key(db.session.scalar(
             select(Reflection).where(Reflection.title == "Alleen voor mij")))
+        private = slug_of("Mijn eigen spoorcasus")
     with pytest.raises(ContentInvalid) as raised:
         import_elsewhere(other, tmp_path / "export", people)
     message = ("author 'buiten@example.nl' is not the e-mail address of a user; "
                "create the account first (flask user create)")
     assert [(p.path, p.message) for p in raised.value.problems] == [
-        ("cases/mijn-eigen-spoorcasus.md", message), (f"reflections/{mine}.md", message)]
+        (f"cases/{private}.md", message), (f"reflections/{mine}.md", message)]
     with other.app_context():
         assert db.session.scalar(select(Case)) is None
 
@@ -301,12 +308,12 @@ def test_an_interrupted_export_leaves_the_earlier_one_whole(library, tmp_path, m
 
 def test_a_reflection_on_an_unexported_case_keeps_all_but_the_link(library, tmp_path):
     with library.app_context():
-        draft = db.session.scalar(select(Case).where(Case.slug == "nog-niet-af"))
-        reflection = _reflection("lid@example.nl", "Over een concept", case=draft.slug,
+        draft = slug_of("Nog niet af")
+        reflection = _reflection("lid@example.nl", "Over een concept", case=draft,
                                  visibility="public")
         key = reflection_key(reflection)
         report = export_content(tmp_path / "export")
-    assert report.warnings == [f"reflections/{key}.md: its case 'nog-niet-af' is not "
+    assert report.warnings == [f"reflections/{key}.md: its case '{draft}' is not "
                                "exported, so the file does not name it"]
     assert "case:" not in (tmp_path / "export" / "reflections" / f"{key}.md").read_text()
 

@@ -119,6 +119,9 @@ BREAKAGES = {
     "bad file name": (lambda c: shutil.copy(c / "cases/interne-dijkcasus.md",
                                             c / "cases/Met Spatie.md"),
                       "cases/Met Spatie.md", "file name"),
+    "the address of a page": (lambda c: shutil.copy(c / "cases/interne-dijkcasus.md",
+                                                    c / "cases/nieuw.md"),
+                              "cases/nieuw.md", "/casussen/nieuw is a page of its own"),
     "unknown heading": (lambda c: _replace(c / "reflections/hsl-diner.md", "## Terugblik",
                                            "## Achteraf"),
                         "reflections/hsl-diner.md", "unknown heading '## Achteraf'"),
@@ -257,3 +260,14 @@ def test_new_and_changed_items_get_an_imported_revision(empty, content):
              "visibility: internal\nstatus: archived")
     import_content(content)
     assert len(history(case)) == 2  # a new status is not a new version of the text
+
+
+def test_a_case_file_named_after_a_page_is_refused(empty, content):
+    """A site case's slug always has a random tail, so only a file can claim `nieuw`:
+    /casussen/nieuw is the form for a new case."""
+    (content / "cases" / "groepscasus-water.md").rename(content / "cases" / "nieuw.md")
+    with pytest.raises(ContentInvalid) as refused:
+        import_content(content)
+    assert any("/casussen/nieuw is a page of its own" in str(problem)
+               for problem in refused.value.problems)
+    assert count(Case) == 0

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Case, LearningGroup, Reflection, Role, Term, User
+from app.models import AuditEntry, Case, LearningGroup, Reflection, Role, Term, User, utcnow
 from app.services import merge, revisions, workflow
 from app.services.cases import case_as_input, update_case
 from app.services.validation import Refused
@@ -75,7 +75,8 @@ def _two_cases_with_a_reflection(app, users):
         owner = db.session.get(User, users["member"])
         valid = {"body_md": "Tekst.", "roles": [db.session.get(Role, "netwerkend")],
                  "policy_domain": db.session.scalar(select(Term).where(Term.slug == "water")),
-                 "owner": owner, "status": "published", "visibility": "public"}
+                 "owner": owner, "status": "published", "published_at": utcnow(),
+                 "visibility": "public"}
         old = Case(slug="peilbesluit-oud", title="Peilbesluit", summary="Eerste versie.",
                    **valid)
         new = Case(slug="peilbesluit-nieuw", title="Peilbesluit in de polder",
@@ -130,6 +131,42 @@ def test_an_old_address_does_not_lead_to_a_case_the_reader_may_not_see(app, user
         cases["peilbesluit-nieuw"].visibility = "internal"
         merge.merge_cases(editor, cases["peilbesluit-oud"], cases["peilbesluit-nieuw"])
     assert app.test_client().get("/casussen/peilbesluit-oud").status_code == 404
+
+
+def _merge_into_new(app, users, **old_was) -> None:
+    """Merge peilbesluit-oud, as `old_was` describes it, into peilbesluit-nieuw."""
+    _two_cases_with_a_reflection(app, users)
+    with app.app_context():
+        editor = db.session.get(User, users["editor"])
+        cases = {c.slug: c for c in db.session.scalars(select(Case))}
+        for name, value in old_was.items():
+            if name == "groups":   # named by slug
+                value = list(db.session.scalars(
+                    select(LearningGroup).where(LearningGroup.slug.in_(value))))
+            setattr(cases["peilbesluit-oud"], name, value)
+        merge.merge_cases(editor, cases["peilbesluit-oud"], cases["peilbesluit-nieuw"])
+
+
+@pytest.mark.parametrize("old_was, led_on", [
+    # Handed in, never published: only its author and the editors knew its address.
+    ({"status": "submitted", "published_at": None},
+     {"anonymous": 404, "outsider": 404, "member": 301, "editor": 301}),
+    # Published for Leergroep Water only: its members could read it, nobody else.
+    ({"visibility": "group", "groups": ["water"]},
+     {"anonymous": 404, "outsider": 404, "member": 301, "editor": 301}),
+    ({"visibility": "internal"},
+     {"anonymous": 404, "outsider": 301, "member": 301, "editor": 301}),
+])
+def test_an_old_address_leads_on_only_for_who_could_read_the_merged_case(
+        app, users, old_was, led_on):
+    """A redirect says that a case with that slug was there: to anyone who could never
+    read it, the old address is a 404 like any that never existed."""
+    _merge_into_new(app, users, **old_was)
+    emails = {"outsider": "buiten@example.nl", "member": "lid@example.nl", "editor": EDITOR}
+    for reader, status in led_on.items():
+        client = (signed_in(app, emails[reader]).client if reader in emails
+                  else app.test_client())
+        assert client.get("/casussen/peilbesluit-oud").status_code == status, reader
 
 
 def _merge_old_into_new(app, users) -> None:

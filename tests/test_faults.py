@@ -223,11 +223,11 @@ def patient(tmp_path, fixture_library):
 
 
 @contextmanager
-def long_writer(app):
+def long_writer(app, tables: str = "cases, change_log"):
     """Another connection that holds the write lock, as a long import or a script would;
     yields the function that commits and so releases it. SQLite has one lock for the
-    whole file; on PostgreSQL an EXCLUSIVE lock on the tables a new case goes into does
-    the same: reads go on, writes wait."""
+    whole file; on PostgreSQL an EXCLUSIVE lock on `tables` (by default those a new case
+    goes into) does the same: reads go on, writes wait."""
     url = make_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
         connection = sqlite3.connect(url.database, isolation_level=None,
@@ -237,7 +237,7 @@ def long_writer(app):
         connection = psycopg.connect(url.set(drivername="postgresql").render_as_string(
             hide_password=False), autocommit=True)
         connection.execute("BEGIN")
-        connection.execute("LOCK TABLE cases, change_log IN EXCLUSIVE MODE")
+        connection.execute(f"LOCK TABLE {tables} IN EXCLUSIVE MODE")
     held = [True]
 
     def release() -> None:

@@ -13,13 +13,15 @@ from tests.conftest import publish, signed_in
 CASE = {"title": "Peilbesluit in de polder", "summary": "Boeren en natuur willen elk een ander"
         " waterpeil.", "body": "De provincie besloot snel over het peil.",
         "roles": ["netwerkend"], "policy_domain": "water", "visibility": "internal"}
-HISTORY = "/casussen/peilbesluit-in-de-polder/geschiedenis"
+SLUG = "peilbesluit-in-de-polder"
+HISTORY = f"/casussen/{SLUG}/geschiedenis"
 
 
 def _write_three_versions(app, users) -> None:
     with app.app_context():
         author = db.session.get(User, users["member"])
         case = submit_case(author, CaseInput(**CASE))
+        case.slug = SLUG   # instead of its random tail: one address for every test below
         publish(case)
         update_case(author, case, CaseInput(**{
             **CASE, "body": "De gemeente besloot snel over het peil."}))
@@ -30,7 +32,7 @@ def _write_three_versions(app, users) -> None:
 
 def _numbers(app) -> list[int]:
     with app.app_context():
-        case = db.session.scalar(select(Case).where(Case.slug == "peilbesluit-in-de-polder"))
+        case = db.session.scalar(select(Case).where(Case.slug == SLUG))
         return [entry.number for entry in revisions.history(case)]
 
 
@@ -73,7 +75,7 @@ def test_restoring_makes_a_new_revision_and_keeps_the_old_ones(app, users, membe
     assert "Versie 1 is teruggezet" in member.get(response.headers["Location"]).get_data(
         as_text=True)
     with app.app_context():
-        case = db.session.scalar(select(Case).where(Case.slug == "peilbesluit-in-de-polder"))
+        case = db.session.scalar(select(Case).where(Case.slug == SLUG))
         assert case.body_md == "De provincie besloot snel over het peil."
         assert case.role_ids == ["netwerkend"]
         latest = revisions.history(case)[0]
@@ -85,14 +87,14 @@ def test_restoring_makes_a_new_revision_and_keeps_the_old_ones(app, users, membe
 
 def test_editors_may_restore_but_other_readers_see_no_history(app, users, outsider):
     _write_three_versions(app, users)
-    assert outsider.get("/casussen/peilbesluit-in-de-polder").status_code == 200
+    assert outsider.get(f"/casussen/{SLUG}").status_code == 200
     assert outsider.get(HISTORY).status_code == 404
-    assert outsider.submit("/casussen/peilbesluit-in-de-polder", {},
+    assert outsider.submit(f"/casussen/{SLUG}", {},
                            post_url=f"{HISTORY}/1/herstellen").status_code == 404
     assert app.test_client().get(HISTORY).status_code == 302  # sign in first
     with app.app_context():
         editor = db.session.get(User, users["editor"])
-        case = db.session.scalar(select(Case).where(Case.slug == "peilbesluit-in-de-polder"))
+        case = db.session.scalar(select(Case).where(Case.slug == SLUG))
         history.restore(editor, case, 2)
         assert case.body_md == "De gemeente besloot snel over het peil."
     assert _numbers(app) == [4, 3, 2, 1]
@@ -101,7 +103,7 @@ def test_editors_may_restore_but_other_readers_see_no_history(app, users, outsid
 def test_a_revision_todays_rules_refuse_is_not_restored_and_says_why(app, users, member):
     _write_three_versions(app, users)
     with app.app_context():
-        case = db.session.scalar(select(Case).where(Case.slug == "peilbesluit-in-de-polder"))
+        case = db.session.scalar(select(Case).where(Case.slug == SLUG))
         first = revisions.revision(case, 1)
         first.fields = {**first.fields, "policy_domain": "verdwenen-terrein"}
         db.session.commit()
@@ -133,6 +135,7 @@ def test_editors_do_not_see_the_versions_from_when_an_item_was_private(app, user
         author = db.session.get(User, users["member"])
         case = submit_case(author, CaseInput(**{
             **CASE, "visibility": "private", "body": "Mijn eigen aantekening over de wethouder."}))
+        case.slug = SLUG
         update_case(author, case, CaseInput(**CASE), submit=True)  # now internal, for review
     html = editor.get(HISTORY).get_data(as_text=True)
     assert "wethouder" not in html and "Versie 1" not in html

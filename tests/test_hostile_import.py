@@ -102,6 +102,17 @@ def _linked_folder(content: Path, tmp_path: Path) -> None:
     (content / "groups").symlink_to(elsewhere, target_is_directory=True)
 
 
+def _linked_elsewhere(kind: str, target=None):
+    """`kind`/ replaced by a link to another folder: an empty one beside the content
+    folder, or `target` (which holds no .md file, so only the link can be refused)."""
+    def make(content: Path, tmp_path: Path) -> None:
+        shutil.rmtree(content / kind)
+        folder = target or tmp_path / "leeg"
+        folder.mkdir(exist_ok=True)
+        (content / kind).symlink_to(folder, target_is_directory=True)
+    return make
+
+
 def _big(size: int):
     def make(content: Path, _tmp_path: Path) -> None:
         with open(content / "cases" / "groot.md", "wb") as file:
@@ -133,8 +144,25 @@ HOSTILE = {
         lambda c, t: (outside(t), (c / "cases/omhoog.md").symlink_to(
             Path("..", "..", "elders", "geheim.md")))[1],
         "cases/omhoog.md", "points outside the content folder"),
-    "linked folder outside": (
-        _linked_folder, "groups/water.md", "points outside the content folder"),
+    "linked folder outside": (_linked_folder, "groups", "points outside the content folder"),
+    "empty folder linked outside": (
+        _linked_elsewhere("reflections"), "reflections", "points outside the content folder"),
+    "roles linked to a system folder": (
+        _linked_elsewhere("roles", Path("/proc/self")), "roles", "points outside the content"),
+    "cases linked to nothing": (
+        lambda c, t: (shutil.rmtree(c / "cases"), (c / "cases").symlink_to(t / "weg"))[1],
+        "cases", "is missing, or a link to nothing"),
+    "groups a file, not a folder": (
+        lambda c, t: (shutil.rmtree(c / "groups"), write(c / "groups", GOOD_CASE))[1],
+        "groups", "is not a folder"),
+    "synonyms linked to nothing": (
+        lambda c, t: ((c / "synonyms.yml").unlink(),
+                      (c / "synonyms.yml").symlink_to(t / "bestaat-niet.yml"))[1],
+        "synonyms.yml", "is missing, or a link to nothing"),
+    "synonyms linked outside": (
+        lambda c, t: ((c / "synonyms.yml").unlink(),
+                      (c / "synonyms.yml").symlink_to(outside(t) / "geheim.md"))[1],
+        "synonyms.yml", "points outside the content folder"),
     "taxonomy linked outside": (
         lambda c, t: ((c / "taxonomy.yml").unlink(),
                       (c / "taxonomy.yml").symlink_to(outside(t) / "geheim.md")),
@@ -283,6 +311,15 @@ def test_a_hostile_folder_is_refused_with_a_clear_message_and_changes_nothing(
     assert "problem(s); nothing was imported" in result.output
     assert snapshot(app) == before
     assert not (tmp_path / MARKER_FILE).exists()
+
+
+def test_a_linked_folder_is_refused_without_naming_what_is_in_it(app, content, tmp_path):
+    """The files elsewhere are neither read nor listed: only the link is named."""
+    _linked_folder(content, tmp_path)
+    result = import_folder(app, content)
+    assert result.exit_code == 1
+    problems = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert problems == ["error: groups: points outside the content folder"], result.output
 
 
 def test_every_file_that_cannot_be_read_is_listed_at_once(app, content, tmp_path):

@@ -133,6 +133,27 @@ def test_a_word_only_hidden_items_hold_is_corrected_like_an_unknown_word(app, us
     assert 'Bedoelde u: <a href="/zoeken?q=rivierdijk">rivierdijk</a>?' in html
 
 
+def test_a_suggestion_one_edit_away_beats_a_commoner_word_two_edits_away(app, users, browser):
+    """Fewer edits first, then the word in most readable items."""
+    _write(app, users["member"], "Een zqkatter", "Over de zqkatter.")
+    for number in range(3):
+        _write(app, users["member"], f"Verslag {number}", "Over zqkatxenx en zqkatxenx.")
+    sync_index(app)
+    html = search(browser, "zqkatten").get_data(as_text=True)
+    assert 'Bedoelde u: <a href="/zoeken?q=zqkatter">zqkatter</a>?' in html
+
+
+def test_among_words_as_many_edits_away_the_one_in_most_readable_items_is_suggested(
+        app, users, browser):
+    _write(app, users["member"], "Een zqkatter", "Over de zqkatter.")
+    for number in range(3):
+        _write(app, users["member"], f"Verslag {number}", "Over de zqkattel.")
+        _write(app, users["member"], f"Privé {number}", "Over zqkatter.", visibility="private")
+    sync_index(app)
+    html = search(browser, "zqkatten").get_data(as_text=True)
+    assert 'Bedoelde u: <a href="/zoeken?q=zqkattel">zqkattel</a>?' in html
+
+
 def test_similar_cases_on_a_case_page(app, users, browser):
     text = "Zoutwater dringt via de rivier het polderland binnen; boeren zoeken zoetwater."
     first = _write(app, users["member"], "Verzilting in de delta", text)

@@ -29,6 +29,18 @@ def test_word_forms_meet_in_one_term(first, second):
     assert words(first) == words(second)
 
 
+@pytest.mark.parametrize("number", ["2011", "1100", "2000", "0011", "ab11"])
+def test_numbers_are_not_undoubled(number):
+    """Undoubling is for letters (waterschapp -> waterschap); 2011 is no form of 201."""
+    assert words(number) == [number]
+
+
+def test_a_number_finds_itself_and_not_one_with_its_last_digit_doubled(tmp_path):
+    page = search_once(tmp_path, [with_body("a", "Besluit 201 van de raad"),
+                                  with_body("b", "Jaarverslag 2011 van de raad")], "201")
+    assert [hit.key for hit in page.hits] == ["a"]
+
+
 def test_stop_words_go_but_ons_stays_for_ons_water():
     assert words("de rivier en ONS Water") == ["rivier", "ons", "water"]
 
@@ -150,7 +162,7 @@ def test_a_filter_that_admits_nothing_finds_nothing(tmp_path):
     "dijk", "dijk water", "dijk EN water", "dijk NIET water", "water -dijk", "+dijk water",
     '"hoge dijk"', "dij*", "dijkk~", "NIET dijk", "geluidsoverlast", "(dijk OF zee) EN water",
     '"hoge dijk bij het water"', '"dijk water"', '"water zee"', 'zee EN "hoge dijk"',
-    '"hoge water"~3',
+    '"hoge water"~3', "NIET dijk NIET zee",
 ])
 def test_the_fast_match_set_and_scores_equal_whooshs(tmp_path, text):
     from app.search.docsets import docs_matching, docsets
@@ -167,11 +179,13 @@ def test_the_fast_match_set_and_scores_equal_whooshs(tmp_path, text):
         sets = docsets.for_searcher(searcher)
         fast = docs_matching(searcher, sets, parsed)
         assert fast == frozenset(searcher.docs_for_query(parsed)) & sets.live
-        whooshs = {hit.docnum: hit.score for hit in searcher.search(parsed, limit=None)}
+        # Whoosh's matcher for a NOT alone also returns the deleted document.
+        whooshs = {hit.docnum: hit.score for hit in searcher.search(parsed, limit=None)
+                   if hit.docnum in sets.live}
         try:
             ours = Scorer(searcher, sets, Postings(searcher), fast).score(parsed)
-        except Unsupported:
-            assert text in ("dij*", "dijkk~", "NIET dijk", '"hoge water"~3')   # by Whoosh
+        except Unsupported:   # expanded first on the site (test_search_bounds.py)
+            assert text in ("dij*", "dijkk~")
             return
         assert ours.keys() == whooshs.keys()
         for docnum, score in whooshs.items():

@@ -20,6 +20,8 @@ from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, Role, User
 from app.services import indexing
 from app.services.accounts import create_user
+from app.services.cases import CaseInput, submit_case
+from app.services.validation import slugify
 from tests.conftest import PASSWORD, Browser, app_from, close_app
 
 VISIBILITIES = ("private", "group", "internal", "public")
@@ -253,6 +255,26 @@ def test_spelling_suggestions_never_come_from_unlisted_items(matrix, viewer):
 
 
 @pytest.mark.parametrize("viewer", VIEWERS)
+def test_a_word_only_in_hidden_items_never_suppresses_a_readable_words_suggestion(
+        matrix, viewer):
+    """Each typo below is one letter from many grid words, most of them in items the
+    reader may not see. Were the candidates chosen before checking what the reader may
+    see, those hidden words would crowd out the readable ones (and the suggestion, or
+    its absence, would tell that they exist). Every typo of a listed word gets a listed
+    word one letter away."""
+    app, grid, browsers = matrix
+    allowed = _expected(grid, viewer, is_listed)
+    assert allowed
+    for word in sorted(allowed):
+        assert not word.endswith("z")
+        typo = word[:-1] + "z"          # one letter from this word and from many others
+        html = browsers[viewer].get(f"/zoeken?q={typo}").get_data(as_text=True)
+        suggested = re.search(r"Bedoelde u: <a [^>]*>([^<]+)</a>", html)
+        assert suggested and suggested.group(1) in allowed, (viewer, typo, suggested)
+        assert suggested.group(1)[:-1] == typo[:-1], (viewer, typo, suggested.group(1))
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
 def test_forms_offer_only_cases_the_reader_may_read(matrix, viewer):
     app, grid, browsers = matrix
     if viewer == "anonymous":
@@ -294,3 +316,36 @@ def test_the_grid_really_covers_every_combination(matrix):
         itertools.product(("case", "reflection"), VISIBILITIES, STATUSES))
     with app.app_context():
         assert db.session.scalar(select(User).where(User.email == "auteur@example.nl"))
+
+
+def _slug_kind(slug: str, title: str) -> str:
+    """What a slug says beyond its title: its tail with every letter and digit an x."""
+    base = slugify(title)
+    assert slug.startswith(base), (slug, title)
+    return re.sub(r"[a-z0-9]", "x", slug[len(base):])
+
+
+def test_a_new_case_s_slug_says_nothing_of_cases_the_author_may_not_read(
+        tmp_path, fixture_library):
+    """Every reader writes a case with the title of each grid case, hidden from them or
+    not: its slug is of the same kind as that of a title no case has (a "-2" would say
+    that a case with that title exists, perhaps a draft or another's private case)."""
+    app = app_from(fixture_library, tmp_path)
+    form = {"summary": "Samenvatting.", "body": "Tekst.", "roles": [ROLE],
+            "policy_domain": "water", "visibility": "public"}
+    try:
+        with app.app_context():
+            ids = _create_accounts()
+            grid = Grid()
+            _add_items(grid, ids["author"])
+            for viewer in ("outsider", "member", "author", "editor", "admin"):
+                writer = db.session.get(User, ids[viewer])
+                title = f"Geheel nieuw {viewer}"
+                fresh = _slug_kind(submit_case(writer, CaseInput(**form, title=title)).slug, title)
+                for item in grid.items:
+                    if item["kind"] == "case":
+                        title = f"Matrix {item['word']}"
+                        made = submit_case(writer, CaseInput(**form, title=title), submit=False)
+                        assert _slug_kind(made.slug, title) == fresh, (viewer, item, made.slug)
+    finally:
+        close_app(app)

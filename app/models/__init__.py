@@ -14,6 +14,7 @@ from app.models.item import ItemMixin
 from app.models.reading_list import ReadingListEntry
 from app.models.reflection import PROMPT_FIELDS, Reflection
 from app.models.revision import Revision
+from app.models.sign_in import SignIn
 from app.models.taxonomy import Role, SynonymSet, Term
 from app.models.user import User
 from app.models.vocabulary import SiteRole, Status, TermKind, Visibility
@@ -22,6 +23,6 @@ __all__ = [
     "MAX_ID",
     "PROMPT_FIELDS", "ApiToken", "AuditEntry", "AuditLogIsAppendOnly", "Base", "Case", "ChangeLog",
     "ChangeLogHorizon", "IndexNode", "ItemMixin", "LearningGroup", "ReadingListEntry",
-    "Reflection", "Revision", "Role", "SiteRole", "Status", "SubTheme", "SynonymSet", "Term",
-    "TermKind", "User", "Visibility", "utcnow",
+    "Reflection", "Revision", "Role", "SignIn", "SiteRole", "Status", "SubTheme", "SynonymSet",
+    "Term", "TermKind", "User", "Visibility", "utcnow",
 ]

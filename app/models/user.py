@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime, utcnow
@@ -34,9 +34,6 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Part of what the session cookie remembers (get_id): raising it ends every session
-    # signed in before, e.g. after a password change.
-    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     groups: Mapped[list[LearningGroup]] = relationship(
         secondary=group_members, back_populates="members"
@@ -58,7 +55,9 @@ class User(Base):
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_version}"
+        """Which account a session is of; whether that session is still alive is for
+        its SignIn row to say (services/sessions.py)."""
+        return str(self.id)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -120,13 +120,15 @@ class UndoubleFilter(Filter):
 
     Classic Dutch Snowball only undoubles kk, dd and tt, so `waterschappen` stems to
     `waterschapp` and would never meet `waterschap`; `bussen`/`bus` and `mannen`/`man`
-    have the same problem.
+    have the same problem. Letters only: a number is no word form, and `2011` cut to
+    `201` made a search for 201 find 2011.
     """
 
     def __call__(self, tokens):
         for token in tokens:
             text = token.text
-            if len(text) > 3 and text[-1] == text[-2] and text[-1] not in VOWELS:
+            if (len(text) > 3 and text[-1] == text[-2] and text[-1].isalpha()
+                    and text[-1] not in VOWELS):
                 token.text = text[:-1]
             yield token
 

@@ -6,26 +6,24 @@ from __future__ import annotations
 import heapq
 import html
 import math
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from whoosh import highlight, query
 
-from app.search.analysis import fold, marker
+from app.search.analysis import marker
 from app.search.docsets import count_values, docs_matching, docsets
+from app.search.expansion import expand
 from app.search.parsing import Synonyms, parse_user_query
 from app.search.postings import Postings
 from app.search.schema import EXACT_FIELD, MULTI_VALUED, SINGLE_VALUED
 from app.search.scoring import Scorer, Unsupported
+from app.search.spelling import suggestion as spelling_suggestion
 
 EXCERPT_CHARS = 240
 SUGGEST_BELOW = 3          # offer "Bedoelde u …?" when fewer hits than this are found
-SAME_START = 2             # suggestions share the first letters: typos seldom sit there,
-                           # and it keeps the word list to walk short
 HIGHLIGHT_CHARS = 4000     # excerpts come from the opening of long texts
 DISJUNCTIVE = "roles"      # its counts ignore its own filter: the quadrant shows all four
-OPERATORS = {"AND", "OR", "NOT", "EN", "OF", "NIET"}
 
 Grants = Sequence[Mapping[str, set[str]]]
 NOTHING = query.Term("key", "")  # no document has an empty key
@@ -64,6 +62,10 @@ class ResultPage:
     page_length: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     suggestion: str | None = None
+    # What the bounds of expansion.py held back: fuzzy~, prefix* and wildcard terms as
+    # typed, searched as the plain word ("dropped") or for some of their words only
+    # ("narrowed"); phrases (their analysed words) searched as loose words ("loose").
+    held_back: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def access_query(grants: Grants) -> query.Query:
@@ -99,17 +101,15 @@ def _opening(stored) -> str:
     return text
 
 
-def _words_to_mark(searcher, user_query) -> tuple[set[str], object]:
+def _words_to_mark(user_query) -> tuple[set[str], object]:
     """The words to highlight and the analyzer that finds them in stored text: the
-    stemmed words of the body, or else (a prefix*) the unstemmed words it stands for."""
-    stemmed = {text for field, text in user_query.iter_all_terms() if field == "body"}
-    if stemmed:
-        return stemmed, marker("dutch")
-    reader, words = searcher.reader(), set()
-    for node in user_query.leaves():
-        if isinstance(node, query.MultiTerm):
-            words |= {w.decode() if isinstance(w, bytes) else w for w in node._btexts(reader)}
-    return words, marker("exact")
+    stemmed words of the body, or else (prefix*, fuzzy~ alone) the unstemmed words they
+    stood for."""
+    for name, kind in (("body", "dutch"), (EXACT_FIELD, "exact")):
+        words = {text for field, text in user_query.iter_all_terms() if field == name}
+        if words:
+            return words, marker(kind)
+    return set(), marker("dutch")
 
 
 def _excerpt(stored, marks) -> str:
@@ -153,27 +153,6 @@ def _facets(searcher, sets, matched, candidates, grants, filters) -> dict[str, d
     return counts
 
 
-# -- "Bedoelde u …?" -------------------------------------------------------------------------
-
-def _suggestion(searcher, text: str, readable: set[int], postings: Postings) -> str | None:
-    """The text with each unknown word replaced by a close word that occurs in something
-    the reader may see (`readable`), so a suggestion never reveals a word of a hidden
-    item."""
-    corrector, corrected = searcher.corrector(EXACT_FIELD), text
-    for word in dict.fromkeys(re.findall(r"\w+", text)):
-        folded = fold(word)
-        # A word counts as known only where the reader may see it: whether a hidden item
-        # holds the word must not show in whether a correction is offered.
-        if (word in OPERATORS or len(folded) < 4
-                or not postings.docs(EXACT_FIELD, folded).isdisjoint(readable)):
-            continue
-        for candidate in corrector.suggest(folded, limit=3, maxdist=2, prefix=SAME_START):
-            if not postings.docs(EXACT_FIELD, candidate).isdisjoint(readable):
-                corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", candidate, corrected)
-                break
-    return corrected if corrected != text else None
-
-
 # -- the search ---------------------------------------------------------------------------
 
 def _best(searcher, sets, postings, user_query, candidates: frozenset[int], allowed: set[int],
@@ -192,32 +171,51 @@ def _best(searcher, sets, postings, user_query, candidates: frozenset[int], allo
 def _page_hits(searcher, ranked: list[tuple[int, float]], user_query, request: SearchRequest,
                page: int) -> list[Hit]:
     """The hits of one page from the (document, score) pairs of all pages up to it."""
-    marks = _words_to_mark(searcher, user_query) if request.excerpts else None
+    marks = _words_to_mark(user_query) if request.excerpts else None
     start = (page - 1) * request.page_length
     return [stored_hit(searcher, docnum, score, marks)
             for docnum, score in ranked[start:start + request.page_length]]
 
 
 def _constant_score(user_query) -> bool:
-    """A prefix* or wildcard alone scores every match the same: show the newest."""
-    return isinstance(user_query, (query.Prefix, query.Wildcard))
+    """A prefix*, a wildcard or a bare `*` alone scores every match the same: show the
+    newest."""
+    return isinstance(user_query, (query.Prefix, query.Wildcard, query.Every))
+
+
+def _user_query(searcher, request: SearchRequest, postings: Postings,
+                readable: set[int]) -> tuple[query.Query, bool, dict]:
+    """(the query typed, with its fuzzy, prefix and wildcard terms expanded within the
+    bounds of expansion.py into words the reader may see in some item; whether it scores
+    every match the same; what the bounds held back)."""
+    words = request.text.strip()
+    if not words:
+        return query.Every(), True, {}
+    parsed = parse_user_query(words, searcher.schema, request.synonyms)
+    expanded, budget = expand(
+        searcher.reader(), parsed,
+        readable=lambda field, word: not postings.docs(field, word).isdisjoint(readable))
+    held_back = {name: tuple(terms) for name, terms in (
+        ("dropped", budget.dropped), ("narrowed", budget.narrowed), ("loose", budget.loose))
+        if terms}
+    return expanded, _constant_score(parsed), held_back
 
 
 def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
     """With no words typed every allowed item matches, newest first, so that filters on
     their own work as browsing. A page past the end shows the last one."""
     words = request.text.strip()
-    user_query = (parse_user_query(words, searcher.schema, request.synonyms) if words
-                  else query.Every())
     sets = docsets.for_searcher(searcher)
     postings = Postings(searcher, sets.terms)
+    readable = sets.filter_docs(searcher, access_filter(grants, {}))
+    user_query, constant, held_back = _user_query(searcher, request, postings, readable)
     allowed = sets.filter_docs(searcher, access_filter(grants, request.filters))
     matched = docs_matching(searcher, sets, user_query, postings)
     candidates = matched & allowed
     total = len(candidates)
     page_count = max(math.ceil(total / request.page_length), 1)
     page = min(max(request.page, 1), page_count)
-    unscored = request.sort == "newest" or not words or _constant_score(user_query)
+    unscored = request.sort == "newest" or constant
     if not total:  # nothing to score; and Whoosh would read an empty filter as none at all
         hits = []
     else:
@@ -229,13 +227,12 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
 
     suggestion = None
     if request.suggest and words and total < SUGGEST_BELOW:
-        readable = sets.filter_docs(searcher, access_filter(grants, {}))
-        suggestion = _suggestion(searcher, words, readable, postings)
+        suggestion = spelling_suggestion(searcher.reader(), postings, words, readable)
 
     return ResultPage(
         hits=hits, total=total, page=page, page_count=page_count,
         page_length=request.page_length,
         facets=_facets(searcher, sets, matched, candidates, grants, request.filters)
         if request.facets else {},
-        suggestion=suggestion,
+        suggestion=suggestion, held_back=held_back,
     )

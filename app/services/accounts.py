@@ -14,7 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import SiteRole, User, utcnow
-from app.services import audit, catalog
+from app.services import audit, catalog, sessions
 from app.services.validation import Checker
 
 MIN_PASSWORD_LENGTH = 10
@@ -91,14 +91,18 @@ def authenticate(email: str, password: str) -> User | None:
     return None
 
 
-def record_sign_out(user: User) -> None:
+def sign_out(user: User, token: str | None) -> None:
+    """Ends this session on the server too (see services/sessions.py), and logs it."""
+    sessions.forget(token)
     audit.record(user, "sign_out", user)
     db.session.commit()
 
 
-def change_password(user: User, current: str, new: str, repeat: str) -> None:
+def change_password(user: User, current: str, new: str, repeat: str, *,
+                    keep_session: str | None = None) -> None:
     """Asks for the current password too, so that an unattended session cannot lock the
-    owner out of their own account."""
+    owner out of their own account. Every session of the account but `keep_session`
+    (the token of the one it was changed in) ends: perhaps someone else's."""
     check = Checker()
     if not check_password_hash(user.password_hash, current or ""):
         check.fail("current_password", "wrong_password")
@@ -108,19 +112,6 @@ def change_password(user: User, current: str, new: str, repeat: str) -> None:
         check.fail("new_password_repeat", "mismatch")
     check.done()
     user.password_hash = _hash(new)
-    user.session_version += 1  # other sessions, perhaps someone else's, end here
+    sessions.forget_others(user, keep_session)
     audit.record(user, "password_changed", user)
     db.session.commit()
-
-
-def load_user(session_key: str) -> User | None:
-    """For Flask-Login: the session stores "<id>.<session version>" (User.get_id). An
-    unknown or malformed key signs out, and so do a deactivated account and a session
-    from before the last password change, at their next request."""
-    user_id, _, version = str(session_key).partition(".")
-    if not (user_id.isdigit() and version.isdigit()):
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
-        return None
-    return user

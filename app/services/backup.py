@@ -5,7 +5,8 @@ A backup folder holds:
     manifest.json      when, app version, Alembic revision, rows per table, the last
                        change-log id in the database copy, a checksum, any warnings
     casusbank.sqlite   the database, copied with SQLite's online backup API: one
-                       consistent snapshot, taken while the app keeps reading and writing
+                       consistent snapshot, taken while the app keeps reading and writing;
+                       without the signed-in sessions (NOT_BACKED_UP)
     index/             the current index version, copied under its write lock
     content/           a content export (`flask content import` reads it), private items
                        included: the folder holds them anyway, in the database copy
@@ -42,8 +43,11 @@ MANIFEST = "manifest.json"
 DATABASE_FILE = "casusbank.sqlite"
 INDEX_FOLDER = "index"
 CONTENT_FOLDER = "content"
+# Tables whose rows a backup leaves out on purpose (see _leave_out_sessions).
+NOT_BACKED_UP = frozenset({"sign_ins"})
 PG_DUMP_ADVICE = ("the database is not SQLite; back up PostgreSQL with its own tools, "
-                  "e.g. `pg_dump --format=custom --file=casusbank.dump DATABASE_URL`, and "
+                  "e.g. `pg_dump --format=custom --exclude-table-data=sign_ins "
+                  "--file=casusbank.dump DATABASE_URL`, and "
                   "restore with pg_restore, then run `flask search rebuild`")
 
 
@@ -87,7 +91,21 @@ def copy_database(source: Path, target: Path) -> None:
     with closing(sqlite3.connect(source, timeout=30)) as reader, \
             closing(sqlite3.connect(target)) as copy:
         reader.backup(copy)
+        _leave_out_sessions(copy)
         copy.execute("PRAGMA journal_mode = DELETE")
+
+
+def _leave_out_sessions(copy: sqlite3.Connection) -> None:
+    """Signed-in sessions (services/sessions.py) stay out of every backup: they are
+    personal data kept for hours, a backup is kept for months, and a restored row would
+    bring a session back to life that was signed out after the backup. So a restore
+    signs everyone out. secure_delete overwrites what the rows held in the file."""
+    present = {row[0] for row in copy.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table'")}
+    copy.execute("PRAGMA secure_delete = ON")
+    for name in NOT_BACKED_UP & present:
+        copy.execute(f'DELETE FROM "{name}"')  # nosec B608  # a name from NOT_BACKED_UP
+    copy.commit()
 
 
 def database_facts(path: Path) -> dict:

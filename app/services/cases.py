@@ -1,6 +1,7 @@
 """Cases: reading them within the permission rules, and submitting new ones."""
 from __future__ import annotations
 
+import secrets
 from dataclasses import asdict, dataclass, field
 
 from sqlalchemy import select
@@ -18,7 +19,7 @@ from app.models import (
     TermKind,
     Visibility,
 )
-from app.rendering import render_markdown
+from app.rendering import markdown_problem, render_markdown
 from app.services import catalog
 from app.services.browse_facets import in_year
 from app.services.permissions import (
@@ -36,6 +37,10 @@ LIMITS = {"title": 200, "summary": 500, "body": 100_000, "organisation": 200,
           "dilemma": 2_000}
 PAGE_SIZE = 20
 RESERVED_SLUGS = {"nieuw"}  # path segments under /casussen/ that are pages of their own
+# New cases' slugs end in a random tail (see new_slug): 27**4 = 531,441 tails per title.
+SLUG_TAIL_ALPHABET = "bcdfghjkmnpqrstvwxz23456789"
+SLUG_TAIL_LENGTH = 4
+SLUG_DRAWS = 20
 
 
 @dataclass
@@ -113,8 +118,23 @@ def _check_taxonomy(check: Checker, data: CaseInput) -> dict:
     }
 
 
-def check_case(data: CaseInput, author, *, warn_duplicates: bool = False) -> dict:
+def _check_markup(check: Checker, body: str, unchanged: str | None) -> None:
+    """A body the renderer would show as plain text (app/markdown_limits.py: too deep or
+    too much markup to render in bounded time) is refused with the reason, rather than
+    saved looking unlike what the author wrote. The rendering is kept for fill_case.
+    A body saved before the limits and left `unchanged` by an edit is taken as it is:
+    fixing a title must not ask the author to rewrite a text they did not touch."""
+    if body and body != unchanged and "body" not in check.errors:
+        problem = markdown_problem(body)
+        if problem:
+            check.fail("body", problem.code, **problem.params)
+
+
+def check_case(data: CaseInput, author, *, warn_duplicates: bool = False,
+               saved_body: str | None = None) -> dict:
     """All problems at once (ValidationFailed), or the cleaned values keyed by attribute.
+
+    `saved_body`: the body the case has now, when this is an edit (see _check_markup).
 
     `author` is the submitting user, or None for the content import (see Checker.visibility).
     With `warn_duplicates`, a title like that of a case the author can see is refused
@@ -126,6 +146,7 @@ def check_case(data: CaseInput, author, *, warn_duplicates: bool = False) -> dic
                          max_length=limit)
         for name, limit in LIMITS.items()
     }
+    _check_markup(check, values["body"], saved_body)
     values.update(_check_taxonomy(check, data))
     values["year_start"] = check.year("year_start", data.year_start)
     values["year_end"] = check.year("year_end", data.year_end)
@@ -152,17 +173,23 @@ def fill_case(case: Case, values: dict) -> None:
         setattr(case, name, value)
 
 
-def _free_slug(title: str) -> str:
-    """The title as a slug, with -2, -3, … added when that is taken."""
+def new_slug(title: str) -> str:
+    """The title as a slug plus a short random tail: `peilbesluit-in-de-polder-k7m2`.
+
+    The tail is always there, and random, because anything else tells the author about
+    cases they may not read: a tail (or a number) added only when the title's slug is
+    taken would say that some case with this title exists, also a draft, a private case
+    or another group's case. So a slug depends on the title and on chance, never on the
+    other cases. The alphabet has no vowels (the tail never spells a word) and none of
+    0/o, 1/l/i that are misread. A tail that is taken is drawn again; the check is not
+    shown to anyone."""
     base = slugify(title)
-    taken = RESERVED_SLUGS | set(db.session.scalars(
-        select(Case.slug).where((Case.slug == base) | Case.slug.like(f"{base}-%"))
-    ))
-    slug, number = base, 1
-    while slug in taken:
-        number += 1
-        slug = f"{base}-{number}"
-    return slug
+    for _attempt in range(SLUG_DRAWS):
+        tail = "".join(secrets.choice(SLUG_TAIL_ALPHABET) for _ in range(SLUG_TAIL_LENGTH))
+        slug = f"{base}-{tail}"
+        if db.session.scalar(select(Case.id).where(Case.slug == slug)) is None:
+            return slug
+    raise RuntimeError("no free slug after drawing several random tails")
 
 
 def submit_case(user, data: CaseInput, *, submit: bool = True,
@@ -177,7 +204,7 @@ def submit_case(user, data: CaseInput, *, submit: bool = True,
     for _attempt in range(3):  # another process may take the same slug between check and insert
         case = Case(owner_id=user.id)
         fill_case(case, values)
-        case.slug = _free_slug(case.title)
+        case.slug = new_slug(case.title)
         db.session.add(case)
         try:
             record_save(user, case, case_snapshot, submit=submit,
@@ -195,7 +222,7 @@ def update_case(user, case: Case, data: CaseInput, *, submit: bool = False,
     keep working. Group membership is checked for the case's author, not the editor."""
     if not can_edit(user, case):
         raise PermissionError("only the author and editors edit a case")
-    values = check_case(data, author=case.owner)
+    values = check_case(data, author=case.owner, saved_body=case.body_md)
     previous = case.visibility
     fill_case(case, values)
     record_save(user, case, case_snapshot, submit=submit, previous_visibility=previous,

@@ -50,8 +50,9 @@ def shown_path(path: Path, root: Path) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def read_text(path: Path, root: Path) -> bytes:
-    """The bytes of a regular file inside `root`, refused when larger than the limit."""
+def _inside(path: Path, root: Path) -> Path:
+    """Where `path` really is, when that is inside `root`: links are followed only to
+    inside the content folder."""
     try:
         resolved = path.resolve(strict=True)
     except FileNotFoundError:
@@ -60,6 +61,25 @@ def read_text(path: Path, root: Path) -> bytes:
         raise FileProblem("is a link that never ends (a link loop)") from None
     if not resolved.is_relative_to(root.resolve()):
         raise FileProblem("points outside the content folder")
+    return resolved
+
+
+def folder_files(folder: Path, root: Path) -> list[Path]:
+    """The `*.md` files of a content sub-folder (cases/, groups/, …); none when it is
+    missing. A sub-folder that is a link to outside the content folder is refused as a
+    whole, as a file would be, before any name in it is listed: the import neither reads
+    nor names what is elsewhere, also when nothing there ends in .md (a link to /etc
+    would otherwise pass as an empty folder)."""
+    if not folder.is_symlink() and not folder.exists():
+        return []
+    if not _inside(folder, root).is_dir():
+        raise FileProblem("is not a folder")
+    return sorted(folder.glob("*.md"))
+
+
+def read_text(path: Path, root: Path) -> bytes:
+    """The bytes of a regular file inside `root`, refused when larger than the limit."""
+    resolved = _inside(path, root)
     if resolved.is_dir():
         raise FileProblem("is a folder, not a file")
     if not resolved.is_file():

@@ -30,7 +30,7 @@ from app.models import (
 )
 from app.rendering import render_markdown
 from app.services.accounts import find_user
-from app.services.cases import CaseInput, case_snapshot, check_case, fill_case
+from app.services.cases import RESERVED_SLUGS, CaseInput, case_snapshot, check_case, fill_case
 from app.services.content_files import (
     KEY_PATTERN,
     FileProblem,
@@ -38,6 +38,7 @@ from app.services.content_files import (
     as_list,
     as_text,
     case_input,
+    folder_files,
     published_at,
     read_source,
     reflection_input,
@@ -182,8 +183,13 @@ class Importer:
         self.problems.append(Problem(path, message))
 
     def _read_folder(self, kind: str, keys: set[str]) -> list[Source]:
+        try:
+            paths = folder_files(self.root / kind, self.root)
+        except FileProblem as problem:
+            self._problem(kind, str(problem))
+            return []
         sources = []
-        for path in sorted((self.root / kind).glob("*.md")):
+        for path in paths:
             try:
                 sources.append(read_source(path, self.root, keys))
             except (FileProblem, OSError) as error:
@@ -273,6 +279,8 @@ class Importer:
             return "unchanged"  # editors merged it into another case: the file is history
         if case is not None and case.content_hash is None:
             raise FileProblem("a case with this slug was written in Casusbank itself")
+        if source.key in RESERVED_SLUGS:
+            raise FileProblem(f"/casussen/{source.key} is a page of its own; rename the file")
         meta = source.meta
         owner_id = _owner_id(meta)
         values = check_case(case_input(meta, source.body), author=None)

@@ -28,10 +28,13 @@ Report = Callable[[str, str], None]   # (path or kind, message or outcome)
 
 
 def _load(root: Path, name: str, problem: Report, *, required: bool):
-    if not required and not (root / name).exists():
+    """An optional file may be missing; a link in its place is read (and refused when it
+    points outside the folder or at nothing), never taken for a missing file."""
+    path = root / name
+    if not required and not path.exists() and not path.is_symlink():
         return None
     try:
-        return load_yaml(decode_text(read_text(root / name, root)), "the file")
+        return load_yaml(decode_text(read_text(path, root)), "the file")
     except (FileProblem, OSError) as error:
         problem(name, str(error))
         return None

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Case, Status
 from app.services import audit
 from app.services.cases import case_snapshot
-from app.services.permissions import can_review, can_view
+from app.services.permissions import can_review, can_view, could_read_when_published
 from app.services.reflections import reflection_snapshot
 from app.services.revisions import record_revision
 from app.services.validation import Refused
@@ -47,11 +47,16 @@ def merge_cases(user, absorbed: Case, survivor: Case) -> None:
 
 
 def redirect_target(user, slug: str) -> Case | None:
-    """Where an absorbed case's address leads, if the reader may see the survivor.
+    """Where an absorbed case's address leads: only for a reader who could read the
+    absorbed case while it was published (or can now) and may see the survivor. Anyone
+    else gets the 404 of an address that never existed: a redirect would tell them that a
+    case with that slug was there, a draft or another group's case perhaps.
 
     Follows a chain (A merged into B, B later into C) to its end, at most a few steps.
     """
     case = db.session.scalar(select(Case).where(Case.slug == slug))
+    if case is None or not could_read_when_published(user, case):
+        return None
     for _step in range(10):
         if case is None or case.merged_into_id is None:
             break

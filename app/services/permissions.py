@@ -74,6 +74,18 @@ def can_view(user, item: ItemMixin) -> bool:
     return _meets(item.access_values(), access_grants(user))
 
 
+def could_read_when_published(user, item: ItemMixin) -> bool:
+    """Whether `user` may read `item` now, or could while it was published (if it ever
+    was): who an old address of an item archived since (merged into another) may still
+    lead somewhere. Anyone else learns nothing from that address, not even that it
+    existed. The same grants as can_view, with the item's status taken as published."""
+    if can_view(user, item):
+        return True
+    if item.published_at is None:
+        return False
+    return _meets({**item.access_values(), "status": set(PUBLISHED)}, access_grants(user))
+
+
 def is_listed(user, item: ItemMixin) -> bool:
     """Whether `item` belongs in the shared lists `user` sees (visible and published)."""
     return _meets(item.access_values(), access_grants(user, listed=True))

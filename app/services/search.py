@@ -16,6 +16,8 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Case, SynonymSet
 from app.search import (
+    EXPANDING_TERMS,
+    PHRASES,
     Hit,
     ResultPage,
     SearcherCache,
@@ -33,6 +35,14 @@ from app.services.indexing import MODELS, search_index
 from app.services.permissions import access_grants, visible_condition
 
 MAX_QUERY_LENGTH = 500
+# What a search box and the API take at most: 800 characters, and 2,400 bytes in UTF-8
+# (three a character, as a browser's maxlength allows: it counts an emoji as two).
+# Percent-encoded that is at most 7,200 bytes, within web.forms.MAX_ADDRESS_BYTES.
+LONGEST_QUERY = 800
+LONGEST_QUERY_BYTES = 3 * LONGEST_QUERY
+# The API's limit, in characters alone, as its OpenAPI description can state it exactly
+# (maxLength counts characters): any 600 fit in LONGEST_QUERY_BYTES.
+LONGEST_API_QUERY = LONGEST_QUERY_BYTES // 4
 # Address parameter -> index field.
 FIELDS = {"rol": "roles", "type": "kind", "beleidsterrein": "domain", "leergroep": "groups",
           "organisatie": "organisation", "jaar": "years"}
@@ -40,6 +50,9 @@ PARAMETERS = tuple(FIELDS)
 KINDS = {"casus": "case", "casussen": "case", "case": "case",
          "reflectie": "reflection", "reflecties": "reflection", "reflection": "reflection"}
 SORTS = ("relevantie", "nieuwste")
+# What the search's bounds held back -> the notice that says so.
+HELD_BACK = {"dropped": "expansion_dropped", "narrowed": "expansion_narrowed",
+             "loose": "phrases_as_words"}
 
 
 @dataclass
@@ -217,8 +230,20 @@ def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str 
         return outcome
     results.hits[:] = _still_visible(user, results.hits)
     outcome.results, outcome.facets = results, _facets(results.facets, chosen)
-    outcome.notices += health_notices(search_index())
+    outcome.notices += _held_back(results) + health_notices(search_index())
     return outcome
+
+
+def _held_back(results: ResultPage) -> list[tuple[str, dict]]:
+    """Notices for what the search's bounds held back (search/expansion.py): fuzzy~ and
+    prefix* terms searched as the word typed or for some of their words only, phrases
+    searched as loose words."""
+    notices = []
+    for kind, terms in results.held_back.items():
+        named = ", ".join(f"‘{term}’" for term in terms[:3]) + (" …" if len(terms) > 3 else "")
+        limit = PHRASES if kind == "loose" else EXPANDING_TERMS
+        notices.append((HELD_BACK[kind], {"terms": named, "max": limit}))
+    return notices
 
 
 def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import SiteRole, User
-from app.services import audit, catalog
+from app.services import audit, catalog, sessions
 from app.services.validation import Checker
 
 PAGE_SIZE = 50
@@ -87,6 +87,8 @@ def update(actor, user: User, *, name: str | None = None, site_role: str | None 
         action = "user_activated" if new_active else "user_deactivated"
         done.append(log(action, _state(user.active), _state(new_active)))
         user.active = new_active
+        if not new_active:  # for good: activating it again brings no session back
+            sessions.forget_all(user)
     if {g.id for g in groups} != user.group_ids:
         done.append(log("membership_changed", _slugs(user.groups), _slugs(groups)))
         user.groups = list(groups)

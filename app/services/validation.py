@@ -41,6 +41,8 @@ ENGLISH = {
     "wrong_password": "is not the current password",  # nosec B105  # a message, not a password
     "mismatch": "differs from the new password",
     "last_admin": "would leave no active admin",
+    "markup_too_deep": "nests brackets, quotes, lists or emphasis more than {max} deep",
+    "markup_too_complex": "has too much markup (or too long hyphenated words) to render",
 }
 
 

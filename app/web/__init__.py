@@ -5,7 +5,6 @@ from flask import Flask, request
 from flask_babel import lazy_gettext as _l
 
 from app.extensions import csrf, limiter, login_manager
-from app.services.accounts import load_user
 from app.web import (
     account,
     admin,
@@ -60,7 +59,8 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(auth.load_session_user)
+    app.before_request(auth.load_user_first)
     login_manager.login_view = "auth.login"
     # Flask-Login flashes this; str() words it in the language of that request (a lazy
     # text cannot be stored in the session).

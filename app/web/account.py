@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from app.extensions import limiter
 from app.services import api_tokens
 from app.services.accounts import MIN_PASSWORD_LENGTH, change_password
 from app.services.validation import ValidationFailed
+from app.web.auth import session_token
 from app.web.forms import error_messages
 
 bp = Blueprint("account", __name__, url_prefix="/account")
@@ -33,12 +34,12 @@ def password():
         form, user = request.form, current_user._get_current_object()
         try:
             change_password(user, form.get("current_password", ""),
-                            form.get("new_password", ""), form.get("new_password_repeat", ""))
+                            form.get("new_password", ""), form.get("new_password_repeat", ""),
+                            keep_session=session_token())
         except ValidationFailed as failure:
             g.wrong_current_password = "current_password" in failure.errors
             errors = error_messages(failure)
-        else:
-            login_user(user)  # this session stays; every other one has ended
+        else:  # this session stays; every other one has ended
             flash(_("Uw wachtwoord is gewijzigd. Gebruik voortaan het nieuwe wachtwoord."),
                   "success")
             return redirect(url_for("account.password"), code=303)

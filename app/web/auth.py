@@ -16,13 +16,36 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.extensions import limiter
-from app.services.accounts import authenticate, record_sign_out
+from app.services import sessions
+from app.services.accounts import authenticate, sign_out
 from app.web.forms import safe_next
 
 bp = Blueprint("auth", __name__)
 SIGN_IN_FAILED = _l("Het e-mailadres of het wachtwoord klopt niet.")
 # What a sign-in does not throw away of the session it replaces: notices not yet shown.
 KEPT_ON_SIGN_IN = ("_flashes",)
+# Where the cookie keeps the token of its server-side session (services/sessions.py).
+SESSION_TOKEN = "_sign_in"
+
+
+def session_token() -> str | None:
+    """The token naming this browser's session on the server (services/sessions.py)."""
+    return session.get(SESSION_TOKEN)
+
+
+def load_session_user(user_key: str):
+    """Flask-Login's user loader: the account, while this session is alive on the
+    server. A copy of the cookie is only as good as the session it was copied from."""
+    return sessions.session_user(user_key, session_token())
+
+
+def load_user_first() -> None:
+    """Before every view: load the signed-in user now rather than at its first mention.
+    Loading may write (sessions.py notes a session's use), and must do so on a database
+    session that holds nothing of the view's yet. Not for static files, which need no
+    user and would each cost the queries for nothing."""
+    if SESSION_TOKEN in session and request.endpoint != "static":
+        current_user._get_current_object()
 
 
 def _sign_in_limit() -> str:
@@ -53,8 +76,10 @@ def login():
         email = request.form.get("email", "")
         user = authenticate(email, request.form.get("password", ""))
         if user is not None:
+            previous = session_token()
             _fresh_session()
             login_user(user)
+            session[SESSION_TOKEN] = sessions.start(user, replacing=previous)
             flash(_("U bent ingelogd als %(name)s.", name=user.name), "success")
             return redirect(next_url, code=303)
         errors = {"email": str(SIGN_IN_FAILED)}
@@ -65,7 +90,7 @@ def login():
 @bp.post("/uitloggen")
 @login_required
 def logout():
-    record_sign_out(current_user._get_current_object())
+    sign_out(current_user._get_current_object(), session_token())
     logout_user()
     session.clear()
     flash(_("U bent uitgelogd."), "success")

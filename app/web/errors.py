@@ -25,6 +25,9 @@ ERRORS = {
           _l("Log in met een ander account of ga terug.")),
     404: (_l("Pagina niet gevonden"), _l("Controleer het adres, of zoek wat u nodig hebt.")),
     405: (_l("Dit kan niet op deze pagina"), _l("Ga terug en probeer het opnieuw.")),
+    414: (_l("Het adres is te lang"),
+          _l("Het adres van deze pagina is langer dan wij aannemen. Maak uw zoekvraag"
+             " korter en probeer het opnieuw.")),
     413: (_l("Uw bericht is te groot"),
           _l("Wat u stuurde is groter dan wij aannemen. Maak de tekst korter en probeer het"
              " opnieuw.")),

@@ -9,13 +9,14 @@ from flask import Response, request
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.datastructures import ImmutableMultiDict, MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge, UnprocessableEntity
+from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge, UnprocessableEntity
 from werkzeug.wsgi import LimitedStream
 
 from app.services.accounts import MAX_EMAIL_LENGTH
 from app.services.cases import LIMITS as CASE_LIMITS
 from app.services.reading_list import MAX_NOTE
 from app.services.reflections import LIMITS as REFLECTION_LIMITS
+from app.services.search import LONGEST_QUERY, LONGEST_QUERY_BYTES
 from app.services.validation import FieldError, ValidationFailed, has_control_characters
 from app.services.workflow import MAX_COMMENT
 from app.web.api.problems import is_api_request
@@ -106,10 +107,13 @@ FIELD_LIMITS = {
                     MAX_PASSWORD_LENGTH),
     "note": MAX_NOTE, "opmerking": MAX_COMMENT, "onderwerp": 200,  # a title or a name
     "van": 500, "naar": 500,   # a case's slug, or its whole address pasted in
-    # Shortened by the search itself, with a notice; refused only far beyond any question.
-    "q": 10_000,
+    # The search itself uses the first MAX_QUERY_LENGTH and says so.
+    "q": LONGEST_QUERY,
     "next": 10_000,            # the address to return to, which may hold a long search
 }
+# Fields that travel in addresses: also at most this many bytes in UTF-8, so that what
+# the browser's maxlength lets through always fits in an address.
+BYTE_LIMITS = {"q": LONGEST_QUERY_BYTES}
 # Names of fields that only this check words (the forms' own are in messages.FIELD_LABELS).
 LABELS = {"zoek": _l("Naam of e-mailadres"), "door": _l("Door"), "onderwerp": _l("Onderwerp"),
           "note": _l("Toelichting"), "opmerking": _l("Opmerking voor de auteur"),
@@ -135,7 +139,7 @@ def _problem(name: str, value: str) -> FieldError | None:
     if has_control_characters(name) or has_control_characters(value):
         return FieldError("control_characters")
     limit = FIELD_LIMITS.get(name, DEFAULT_FIELD_LIMIT)
-    if len(value) > limit:
+    if len(value) > limit or len(value.encode("utf-8")) > BYTE_LIMITS.get(name, 4 * limit):
         return FieldError("too_long", {"max": limit, "actual": len(value)})
     return None
 
@@ -169,11 +173,29 @@ def _in_one_unicode_form() -> None:
             for name, value in request.args.items(multi=True))
 
 
+# The longest address (path and query) the site answers; longer ones get its own 414 page.
+# Below gunicorn's longest request line (8,190 bytes, set by `flask serve`), which answers
+# with a bare page of its own, and below nginx's default 8 kB buffers.
+MAX_ADDRESS_BYTES = 8_000
+
+
+def _address_bytes() -> int:
+    """The address as it came over the wire (gunicorn and Werkzeug pass it on as
+    RAW_URI); else the path, decoded, and the raw query."""
+    raw = request.environ.get("RAW_URI")
+    if raw is not None:
+        return len(raw)
+    return len(request.environ.get("PATH_INFO", "")) + 1 + len(request.query_string)
+
+
 def check_arriving_fields() -> Response | None:
     """Refuse a request whose address or form carries what no field may hold: an address
-    with control characters is no page of ours (404); a field gets 422 (RefusedField).
-    Reading the form here also makes an oversized body a 413 before anything else.
-    The API checks its own parameters and answers in JSON (web/api/params.py)."""
+    too long for any page of ours (414) or with control characters (404); a field gets
+    422 (RefusedField). Reading the form here also makes an oversized body a 413 before
+    anything else. The API checks its own parameters and answers in JSON
+    (web/api/params.py)."""
+    if _address_bytes() > MAX_ADDRESS_BYTES:
+        raise RequestURITooLarge()
     changing = request.method not in ("GET", "HEAD", "OPTIONS")
     if changing and _streamed_body_too_large():
         raise RequestEntityTooLarge()

@@ -142,28 +142,16 @@ GENERAL = {
     ),
     "switch_incomplete": _l("Kies bij het schakelmoment zowel de rol ‘van’ als de rol ‘naar’."),
     "switch_same": _l("Kies bij ‘naar’ een andere rol dan bij ‘van’."),
-}
-
-NOTICES = {
-    "query_shortened": _l("Uw zoekvraag was erg lang. We hebben gezocht op het begin ervan."),
-    "index_not_ready": _l(
-        "De zoekfunctie wordt op dit moment klaargezet: de zoekindex ontbreekt of is"
-        " beschadigd en wordt opnieuw opgebouwd. Probeer het over een paar minuten opnieuw, of"
-        " blader intussen via de rollen en leergroepen. Er gaat niets verloren."
+    # app/markdown_limits.py: text the site cannot show as Markdown in reasonable time
+    "markup_too_deep": _l(
+        "In ‘{label}’ staan haakjes, citaten (>), lijsten of nadruk (* en _) te diep in"
+        " elkaar: meer dan {max} lagen. Haal een paar lagen weg."
     ),
-    "index_being_rebuilt": _l(
-        "De zoekindex wordt opnieuw opgebouwd. Zoeken werkt weer over een paar minuten."
-        " Blader intussen via de rollen en leergroepen. Er gaat niets verloren."
+    "markup_too_complex": _l(
+        "‘{label}’ heeft te veel opmaaktekens om te tonen, zoals * _ [ ] ( ) < & ` of #, of"
+        " heel lange woorden met streepjes. Zet lege regels tussen lange stukken tekst en"
+        " haal tekens weg die niet nodig zijn."
     ),
-    "index_behind": _l(
-        "Nog niet alles is vindbaar: {count} wijziging(en) worden nog verwerkt. Dat duurt"
-        " meestal een paar seconden."
-    ),
-    "index_rebuilding": _l(
-        "De zoekfunctie wordt opnieuw opgebouwd. U ziet de resultaten van vlak daarvoor;"
-        " de laatste wijzigingen volgen zo."
-    ),
-    "unknown_filter": _l("Het filter ‘{filter}’ kennen we niet. We hebben het overgeslagen."),
 }
 
 FACET_LABELS = {
@@ -191,10 +179,6 @@ BROWSE_FACETS = {
     "belanghebbende": (_l("Soort belanghebbende"), _l("soorten belanghebbenden")),
     "jaar": (_l("Jaar"), _l("jaren")),
 }
-
-
-def notice_text(code: str, values: dict) -> str:
-    return str(NOTICES[code]).format(**values)
 
 
 VISIBILITY_LABELS = {

@@ -1,12 +1,13 @@
 """The front page, the role pages and the fixed information pages."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
 from app.services import browse, catalog
 from app.services.cases import newest_cases
 from app.services.featured import featured_cases
+from app.web.templating import number
 
 bp = Blueprint("pages", __name__)
 
@@ -42,4 +43,6 @@ def accessibility():
 
 @bp.get("/privacy")
 def privacy():
-    return render_template("pages/privacy.html")
+    """With the session lifetime as configured, so that the page says what happens."""
+    lifetime = current_app.permanent_session_lifetime.total_seconds() / 3600
+    return render_template("pages/privacy.html", hours=number(round(lifetime, 1)))

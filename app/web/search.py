@@ -7,7 +7,7 @@ from flask_login import current_user
 from app.services import catalog
 from app.services.search import PARAMETERS, search_items
 from app.web.forms import page_number
-from app.web.messages import notice_text
+from app.web.search_notices import notice_text
 
 bp = Blueprint("search", __name__)
 

@@ -69,6 +69,20 @@ def url_with(parameter: str, value: str | None = None, *, toggle: bool = False) 
     return f"{request.path}?{urlencode(args)}"
 
 
+# Longest address a sign-in link takes along to come back to: inside the link's own
+# address it is percent-encoded again (up to three times as long), and the whole must
+# stay within forms.MAX_ADDRESS_BYTES.
+LONGEST_RETURN = 2_000
+
+
+def return_address() -> str | None:
+    """Where signing in leads back to: this page with its search and filters, or, when
+    that is too long to carry along, the page without them; nothing after a POST."""
+    if request.method != "GET":
+        return None
+    return request.full_path if len(request.full_path) <= LONGEST_RETURN else request.path
+
+
 def item_url(kind: str, ref) -> str:
     if kind == "case":
         return url_for("cases.detail", slug=ref)
@@ -85,6 +99,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_global(url_for_page)
     app.add_template_global(item_url)
     app.add_template_global(url_with)
+    app.add_template_global(return_address)
     app.add_template_global(FACET_LABELS, "FACET_LABELS")
     app.add_template_global(VISIBILITY_LABELS, "VISIBILITY_LABELS")
     app.add_template_global(KIND_LABELS, "KIND_LABELS")

@@ -10,7 +10,9 @@ from __future__ import annotations
 from flask import jsonify, url_for
 
 from app.services.browse_facets import YEARS
+from app.services.search import LONGEST_API_QUERY
 from app.web.api import bp
+from app.web.api.json_body import MAX_JSON_DEPTH
 from app.web.api.params import MAX_ID, MAX_PAGE, MAX_PER_PAGE
 from app.web.api.problems import MESSAGES, STATUS_CODES
 from app.web.api.schemas import (
@@ -62,24 +64,27 @@ PAGING = [
 ]
 READ_SECURITY = [{}, {"bearer": []}]    # anonymous, or as the token's owner
 WRITE_SECURITY = [{"bearer": []}]
+BODY_DESCRIPTION = ("A JSON object of the fields below. Arrays and objects may be nested at"
+                    f" most {MAX_JSON_DEPTH} levels deep (the fields use two): a deeper body"
+                    " is refused with 400 `too_deep` (with `max_depth`) before it is parsed.")
 
 
 def _get(summary: str, schema: dict, parameters: list, *statuses: int) -> dict:
     return {"get": {"summary": summary, "security": READ_SECURITY, "parameters": parameters,
                     "responses": {"200": _json(schema, "OK"),
-                                  **_errors(400, 401, 429, *statuses)}}}
+                                  **_errors(400, 401, 414, 429, *statuses)}}}
 
 
 def _write(summary: str, body: dict, resource: str, status: int) -> dict:
     return {"summary": summary, "security": WRITE_SECURITY,
-            "requestBody": {"required": True,
+            "requestBody": {"required": True, "description": BODY_DESCRIPTION,
                             "content": {"application/json": {"schema": body}}},
             "responses": {str(status): _json(ref(resource), "Saved"),
                           **_errors(400, 401, 404, 413, 422, 429)}}
 
 
 def _search_parameters(vocab: dict) -> list:
-    text = {"type": "string", "maxLength": 2000, "pattern": FREE_TEXT}
+    text = {"type": "string", "maxLength": LONGEST_API_QUERY, "pattern": FREE_TEXT}
     return [
         _query("q", text, "Words, \"phrases\", EN/OF/NIET, rol:…, jaar:2017, prefix*."),
         _query("role", enum(vocab["role"]), "Role id.", repeat=True),

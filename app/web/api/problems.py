@@ -18,6 +18,8 @@ MESSAGES = {
     "bad_request": ("Dit verzoek klopt niet.", "This request is not valid."),
     "invalid_json": ("Stuur een geldig JSON-object (Content-Type: application/json).",
                      "Send a valid JSON object (Content-Type: application/json)."),
+    "too_deep": ("Arrays en objecten staan te diep in elkaar; zie 'max_depth'.",
+                 "Arrays and objects are nested too deeply; see 'max_depth'."),
     "invalid_parameter": ("Een parameter in het adres klopt niet.",
                           "A parameter in the address is not valid."),
     "unauthorized": ("Stuur een geldige API-sleutel mee: Authorization: Bearer <sleutel>.",
@@ -27,6 +29,7 @@ MESSAGES = {
     "method_not_allowed": ("Deze methode kan niet op dit adres.",
                            "This method is not allowed at this address."),
     "too_large": ("Wat u stuurde is te groot.", "What you sent is too large."),
+    "address_too_long": ("Het adres is te lang.", "The address is too long."),
     "invalid_input": ("Niet alle velden kloppen; zie 'fields'.",
                       "Some fields are not valid; see 'fields'."),
     "refused": ("Dit kan niet met dit item zoals het nu is.",
@@ -39,8 +42,9 @@ MESSAGES = {
                     "Temporarily unavailable. Try again shortly."),
 }
 STATUS_CODES = {400: "bad_request", 401: "unauthorized", 404: "not_found",
-                405: "method_not_allowed", 413: "too_large", 422: "invalid_input",
-                429: "too_many_requests", 500: "server_error", 503: "unavailable"}
+                405: "method_not_allowed", 413: "too_large", 414: "address_too_long",
+                422: "invalid_input", 429: "too_many_requests", 500: "server_error",
+                503: "unavailable"}
 
 
 class ApiError(Exception):

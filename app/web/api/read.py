@@ -13,7 +13,7 @@ from app.services.reflections import (
     get_visible_reflection,
     list_reflections,
 )
-from app.services.search import search_items
+from app.services.search import LONGEST_API_QUERY, search_items
 from app.web.api import bp, caller, params
 from app.web.api.problems import ApiError
 from app.web.api.resources import (
@@ -25,7 +25,7 @@ from app.web.api.resources import (
     reflection_summary,
     role_resource,
 )
-from app.web.messages import notice_text
+from app.web.search_notices import notice_text
 
 # API parameter -> the web's search parameter (services.search.FIELDS).
 SEARCH_FILTERS = {"role": "rol", "type": "type", "policy_domain": "beleidsterrein",
@@ -86,7 +86,7 @@ def search():
     sort = params.choice("sort", SEARCH_SORTS) or "relevantie"
     chosen = {web: found for api, web in SEARCH_FILTERS.items()
               if (found := params.values(api, **_search_values(api)))}
-    text = params.text("q", max_length=2_000) or ""
+    text = params.text("q", max_length=LONGEST_API_QUERY) or ""
     outcome = search_items(caller(), text, chosen, sort=sort, page=page)
     results = outcome.results
     return jsonify({

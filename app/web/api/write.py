@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import fields, replace
 
-from flask import jsonify, request, url_for
+from flask import jsonify, url_for
 
 from app.services.cases import (
     CaseInput,
@@ -27,6 +27,7 @@ from app.services.reflections import (
 )
 from app.services.validation import Refused, ValidationFailed
 from app.web.api import bp, params, require_caller
+from app.web.api.json_body import json_object
 from app.web.api.problems import ApiError, field_problems
 from app.web.api.resources import case_resource, reflection_resource
 
@@ -73,9 +74,7 @@ def _shape_errors(body: dict, known: dict[str, str]) -> dict:
 
 def _json_body(known: dict[str, str]) -> dict:
     """The request's JSON object, shape-checked; null stands for an empty value."""
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json")
+    body = json_object()
     errors = _shape_errors(body, known)
     if errors:
         raise ApiError(422, "invalid_input", fields=errors)
