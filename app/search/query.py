@@ -6,7 +6,7 @@ from __future__ import annotations
 import heapq
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from whoosh import highlight, query
@@ -183,18 +183,17 @@ def _constant_score(user_query) -> bool:
     return isinstance(user_query, (query.Prefix, query.Wildcard, query.Every))
 
 
-def _user_query(searcher, request: SearchRequest, postings: Postings,
-                readable: set[int]) -> tuple[query.Query, bool, dict]:
+def _user_query(searcher, words: str, synonyms: Synonyms, postings: Postings,
+                readable: Callable[[], set[int]]) -> tuple[query.Query, bool, dict]:
     """(the query typed, with its fuzzy, prefix and wildcard terms expanded within the
     bounds of expansion.py into words the reader may see in some item; whether it scores
     every match the same; what the bounds held back)."""
-    words = request.text.strip()
     if not words:
         return query.Every(), True, {}
-    parsed = parse_user_query(words, searcher.schema, request.synonyms)
+    parsed = parse_user_query(words, searcher.schema, synonyms)
     expanded, budget = expand(
         searcher.reader(), parsed,
-        readable=lambda field, word: not postings.docs(field, word).isdisjoint(readable))
+        readable=lambda field, word: not postings.docs(field, word).isdisjoint(readable()))
     held_back = {name: tuple(terms) for name, terms in (
         ("dropped", budget.dropped), ("narrowed", budget.narrowed), ("loose", budget.loose))
         if terms}
@@ -207,8 +206,14 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
     words = request.text.strip()
     sets = docsets.for_searcher(searcher)
     postings = Postings(searcher, sets.terms)
-    readable = sets.filter_docs(searcher, access_filter(grants, {}))
-    user_query, constant, held_back = _user_query(searcher, request, postings, readable)
+
+    def readable() -> set[int]:
+        """What the reader may see, filters aside: only expansion and suggestions ask,
+        so a plain search does not make this set for each new index state."""
+        return sets.filter_docs(searcher, access_filter(grants, {}))
+
+    user_query, constant, held_back = _user_query(searcher, words, request.synonyms,
+                                                  postings, readable)
     allowed = sets.filter_docs(searcher, access_filter(grants, request.filters))
     matched = docs_matching(searcher, sets, user_query, postings)
     candidates = matched & allowed
@@ -227,7 +232,7 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
 
     suggestion = None
     if request.suggest and words and total < SUGGEST_BELOW:
-        suggestion = spelling_suggestion(searcher.reader(), postings, words, readable)
+        suggestion = spelling_suggestion(searcher.reader(), postings, words, readable())
 
     return ResultPage(
         hits=hits, total=total, page=page, page_count=page_count,

@@ -64,13 +64,19 @@ def _inside(path: Path, root: Path) -> Path:
     return resolved
 
 
+def absent(path: Path) -> bool:
+    """Nothing at `path`: a link in its place, even one to nothing, is something (and
+    is refused when it leads out of the folder or nowhere), never a missing file."""
+    return not path.exists() and not path.is_symlink()
+
+
 def folder_files(folder: Path, root: Path) -> list[Path]:
     """The `*.md` files of a content sub-folder (cases/, groups/, …); none when it is
     missing. A sub-folder that is a link to outside the content folder is refused as a
     whole, as a file would be, before any name in it is listed: the import neither reads
     nor names what is elsewhere, also when nothing there ends in .md (a link to /etc
     would otherwise pass as an empty folder)."""
-    if not folder.is_symlink() and not folder.exists():
+    if absent(folder):
         return []
     if not _inside(folder, root).is_dir():
         raise FileProblem("is not a folder")

@@ -15,6 +15,7 @@ from app.models import SynonymSet, Term, TermKind
 from app.services.content_files import (
     KEY_PATTERN,
     FileProblem,
+    absent,
     as_text,
     decode_text,
     load_yaml,
@@ -28,10 +29,9 @@ Report = Callable[[str, str], None]   # (path or kind, message or outcome)
 
 
 def _load(root: Path, name: str, problem: Report, *, required: bool):
-    """An optional file may be missing; a link in its place is read (and refused when it
-    points outside the folder or at nothing), never taken for a missing file."""
+    """An optional file may be missing (content_files.absent)."""
     path = root / name
-    if not required and not path.exists() and not path.is_symlink():
+    if not required and absent(path):
         return None
     try:
         return load_yaml(decode_text(read_text(path, root)), "the file")

@@ -110,13 +110,15 @@ def session_user(user_key: str, token: str | None) -> User | None:
     session is alive on the server and the account is active; else None (signed out)."""
     if not (isinstance(token, str) and str(user_key).isdigit()):
         return None
-    sign_in = db.session.scalar(select(SignIn).where(SignIn.token_hash == _digest(token)))
+    # The session and its account in one query: this runs on every signed-in request.
+    found = db.session.execute(select(SignIn, User).join(User, User.id == SignIn.user_id)
+                               .where(SignIn.token_hash == _digest(token))).first()
     now = utcnow()
-    if (sign_in is None or str(sign_in.user_id) != str(user_key)
-            or sign_in.last_seen_at < _expiry(now)):
+    if found is None:
         return None
-    user = db.session.get(User, sign_in.user_id)
-    if user is None or not user.active:
+    sign_in, user = found
+    if (str(user.id) != str(user_key) or sign_in.last_seen_at < _expiry(now)
+            or not user.active):
         return None
     if sign_in.last_seen_at < now - TOUCH_EVERY:
         _touch(sign_in.id, now)
