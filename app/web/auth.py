@@ -25,7 +25,7 @@ SIGN_IN_FAILED = _l("Het e-mailadres of het wachtwoord klopt niet.")
 # What a sign-in does not throw away of the session it replaces: notices not yet shown.
 KEPT_ON_SIGN_IN = ("_flashes",)
 # Where the cookie keeps the token of its server-side session (services/sessions.py).
-SESSION_TOKEN = "_sign_in"
+SESSION_TOKEN = "_sign_in"  # nosec B105  # a session key name, not a password
 
 
 def session_token() -> str | None:
