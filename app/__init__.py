@@ -8,7 +8,7 @@ from flask import Flask
 from app.cli import register_commands
 from app.config import configure
 from app.database import register_database
-from app.services.search import register_search
+from app.indexer import register_indexer
 from app.web import register_web
 
 
@@ -17,7 +17,7 @@ def create_app(config: Mapping | None = None) -> Flask:
                 static_folder="web/static")
     configure(app, config)
     register_database(app)
-    register_search(app)
+    register_indexer(app)
     register_web(app)
     register_commands(app)
     return app

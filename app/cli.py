@@ -1,5 +1,5 @@
 """`flask …` commands: accounts, content, serving, backups (the search index's and the API
-tokens' commands are in cli_search.py and cli_tokens.py)."""
+tokens' commands are in indexer/cli.py and cli_tokens.py)."""
 from __future__ import annotations
 
 import subprocess  # nosec B404  # only `flask serve`: our own gunicorn
@@ -11,9 +11,9 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app import serving
-from app.cli_search import search_cli, stop_on_signals
 from app.cli_tokens import token_cli
 from app.database import refresh_planner_statistics
+from app.indexer.cli import search_cli, stop_on_signals
 from app.models import SiteRole
 from app.services import backup, users
 from app.services.accounts import create_user, find_user

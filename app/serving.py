@@ -79,7 +79,7 @@ class Companion:
             self.log(f"{self.name} started again (restart {self.restarts})")
 
     def stop(self) -> None:
-        """SIGTERM: the indexer finishes its batch and ends (cli_search.stop_on_signals)."""
+        """SIGTERM: the indexer finishes its batch and ends (indexer/cli.py, stop_on_signals)."""
         if self.running():
             self.process.terminate()
 

@@ -24,8 +24,10 @@ import requests
 from sqlalchemy import select
 
 from app.extensions import db
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import User
-from app.services import api_tokens, indexing, workflow
+from app.services import api_tokens, workflow
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case
 from bench.consistency_checks import Checker, truth_of
@@ -150,10 +152,10 @@ def settle(run: Run, url: str, narrowed: int) -> set[int]:
 
 def wait_until_indexed(timeout: float = 120.0) -> float:
     """In the app's context: seconds until the index has applied the whole change log."""
-    started, index = time.monotonic(), indexing.search_index()
+    started, index = time.monotonic(), search_index()
     while True:
         db.session.rollback()
-        if index.is_usable() and index.applied_through() >= indexing.last_change_id():
+        if index.is_usable() and index.applied_through() >= index_worker.last_change_id():
             return time.monotonic() - started
         if time.monotonic() - started > timeout:
             raise TimeoutError("the indexer did not catch up")
@@ -201,7 +203,7 @@ def main() -> None:
 
 def report(app, folder: Path, arguments) -> None:
     run = prepare(arguments.items)
-    indexing.sync(indexing.search_index())
+    index_worker.sync(search_index())
     environment = site_environment(app.config["SQLALCHEMY_DATABASE_URI"], folder / "index")
     with tempfile.TemporaryDirectory() as logs:
         cluster = Cluster(environment, Path(logs))

@@ -22,8 +22,9 @@ from sqlalchemy import select, update
 
 from app.database import refresh_planner_statistics
 from app.extensions import db
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, Status, User, utcnow
-from app.services import indexing
 from app.services.accounts import create_user
 from app.services.cases import case_as_input, update_case
 from bench.bwb import articles, load
@@ -84,8 +85,8 @@ def main() -> None:
             load(docs)
             slug = _prepare(args.submitted)
             refresh_planner_statistics()  # as the import does at every `make run`
-            indexing.rebuild(indexing.search_index())
-            indexing.sync(indexing.search_index())
+            index_worker.rebuild(search_index())
+            index_worker.sync(search_index())
             client = app.test_client()
             _sign_in(client)
             pages = {"front page": "/", "search page": "/zoeken?q=minister",

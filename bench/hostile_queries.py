@@ -33,8 +33,9 @@ from pathlib import Path
 from typing import NamedTuple
 
 from app.config import PROJECT_DIR
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.search.analysis import exact_analyzer
-from app.services import indexing
 from bench.bwb import articles, load
 from bench.fts5_speed import Fts5Bench
 from bench.instance import temporary_casusbank
@@ -270,7 +271,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         with temporary_casusbank(with_synonyms(minimal_content(Path(folder)))) as (app, _):
             load(docs)
-            indexing.rebuild(indexing.search_index(), procs=args.procs)
+            index_worker.rebuild(search_index(), procs=args.procs)
             app.test_client().get("/zoeken", query_string={"q": "wet"})   # the first search
             figures = {"casusbank": measure_page(app, mix, args.timeout)}
     figures["casusbank"]["peak_rss_mb"] = peak_rss_mb()

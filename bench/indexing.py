@@ -32,9 +32,10 @@ from sqlalchemy.orm import Session
 from app import create_app
 from app.config import PROJECT_DIR
 from app.extensions import db
-from app.models.changelog import _record_changes
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
+from app.indexer.outbox import _record_changes
 from app.search import SearchRequest, run_search
-from app.services import indexing
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case
 from app.services.content_import import import_content
@@ -63,7 +64,7 @@ def fresh_app():
         with app.app_context():
             db.create_all()
             import_content(PROJECT_DIR / "content")
-            indexing.sync(indexing.search_index())
+            index_worker.sync(search_index())
             yield app
             app.extensions["casusbank.searchers"].close()
             db.session.remove()
@@ -103,12 +104,12 @@ def one_run(records) -> dict[str, float]:
         figures["save ms, no change log (baseline)"] = statistics.median(baseline) * 1000
         figures["save ms, with change log"] = statistics.median(with_log) * 1000
 
-        index = indexing.search_index()
+        index = search_index()
         started = time.perf_counter()
-        applied = indexing.sync(index)  # only the saves with a change-log row
+        applied = index_worker.sync(index)  # only the saves with a change-log row
         figures["sync: changes applied per s"] = applied / (time.perf_counter() - started)
         started = time.perf_counter()
-        indexing.rebuild(index)
+        index_worker.rebuild(index)
         figures["rebuild s (all items)"] = time.perf_counter() - started
 
         searchers, grants = app.extensions["casusbank.searchers"], access_grants(

@@ -19,7 +19,8 @@ from sqlalchemy.pool import NullPool
 from app import create_app
 from app.config import PROJECT_DIR
 from app.extensions import db
-from app.services import indexing
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.services.content_import import import_content
 
 
@@ -72,7 +73,7 @@ def temporary_casusbank(content: Path = PROJECT_DIR / "content",
             try:
                 db.create_all()
                 import_content(content)
-                indexing.sync(indexing.search_index())
+                index_worker.sync(search_index())
                 yield app, Path(folder)
             finally:
                 app.extensions["casusbank.searchers"].close()

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from whoosh.query import And, Term
 
 from app.extensions import db
+from app.indexer import status as index_status
+from app.indexer.handle import search_index
 from app.models import Case, ItemMixin, Reflection, Status
 from app.search.schema import ACCESS_FIELDS
-from app.services import indexing
 from bench.load_clients import Submission
 
 MODELS = {"case": Case, "reflection": Reflection}
@@ -76,13 +77,13 @@ def check_database(sent: list[Submission], found: dict[str, dict[str, ItemMixin]
                                         if not problems else "; " + "; ".join(problems)))
 
 
-def wait_for_indexer(timeout: float) -> tuple[indexing.IndexStatus, float]:
+def wait_for_indexer(timeout: float) -> tuple[index_status.IndexStatus, float]:
     """Poll `flask search status`'s facts until the change log is applied (or time is up);
     returns them and the seconds waited."""
     started = time.monotonic()
     while True:
         db.session.rollback()
-        facts = indexing.status(indexing.search_index())
+        facts = index_status.status(search_index())
         waited = time.monotonic() - started
         if (facts.usable and facts.backlog == 0) or waited > timeout:
             return facts, waited
@@ -98,9 +99,9 @@ def _indexed_with_access(searcher, item: ItemMixin) -> bool:
     return any(True for _docnum in searcher.docs_for_query(And(terms)))
 
 
-def check_index(found: dict[str, dict[str, ItemMixin]], facts: indexing.IndexStatus) -> Verdict:
+def check_index(found: dict[str, dict[str, ItemMixin]], facts: index_status.IndexStatus) -> Verdict:
     items = [item for by_ref in found.values() for item in by_ref.values()]
-    with indexing.search_index().open().searcher() as searcher:
+    with search_index().open().searcher() as searcher:
         stored = {fields["key"]: fields for fields in searcher.reader().all_stored_fields()}
         missing = sorted(item.search_key for item in items if item.search_key not in stored)
         wrong_ref = sorted(item.search_key for item in items

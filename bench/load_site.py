@@ -13,8 +13,10 @@ from sqlalchemy import func, select, text
 from app.config import PROJECT_DIR
 from app.database import refresh_planner_statistics
 from app.extensions import db
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, Status, TermKind, Visibility
-from app.services import catalog, indexing
+from app.services import catalog
 from app.services.accounts import create_user
 from bench.bwb import articles, load
 from bench.speed import Query, minimal_content, query_mix
@@ -60,8 +62,8 @@ def load_corpus(corpus: Path, docs: int) -> int:
     load(loaded)
     _advance_case_ids()
     refresh_planner_statistics()
-    indexing.rebuild(indexing.search_index())
-    indexing.sync(indexing.search_index())
+    index_worker.rebuild(search_index())
+    index_worker.sync(search_index())
     return len(loaded)
 
 

@@ -31,9 +31,10 @@ from typing import NamedTuple
 from flask_login import AnonymousUserMixin
 
 from app.config import PROJECT_DIR
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.search import SearchRequest, run_search
 from app.search.analysis import exact_analyzer
-from app.services import indexing
 from app.services.permissions import access_grants
 from bench.bwb import articles, load
 from bench.fts5_speed import Fts5Bench
@@ -97,9 +98,9 @@ def peak_rss_mb() -> float:
 
 
 def measure_casusbank(app, docs, mix, procs: int) -> dict:
-    index = indexing.search_index()
+    index = search_index()
     started = time.perf_counter()
-    indexing.rebuild(index, procs=procs)
+    index_worker.rebuild(index, procs=procs)
     rebuild_seconds = time.perf_counter() - started
     figures = {"rebuild_docs_per_s": round(len(docs) / rebuild_seconds, 1),
                "index_mb": round(index.size_bytes() / 2**20, 1)}

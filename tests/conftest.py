@@ -14,8 +14,10 @@ from sqlalchemy import select
 
 from app import create_app
 from app.extensions import db
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, Reflection, User
-from app.services import indexing, workflow
+from app.services import workflow
 from app.services.accounts import create_user
 from app.services.content_import import import_content
 from tests import databases
@@ -159,7 +161,7 @@ def fixture_library(tmp_path_factory, empty_library):
     app = app_from(empty_library, tmp_path_factory.mktemp("fixture-library"))
     with app.app_context():
         import_content(FIXTURE_CONTENT)
-        indexing.sync(indexing.search_index())
+        index_worker.sync(search_index())
     release_app(app)
     yield Library(app.config["SQLALCHEMY_DATABASE_URI"], Path(app.config["SEARCH_INDEX_DIR"]))
     databases.drop_database(app.config["SQLALCHEMY_DATABASE_URI"])
@@ -190,7 +192,7 @@ def ctx(app):
 
 def sync_index(app) -> int:
     with app.app_context():
-        return indexing.sync(indexing.search_index())
+        return index_worker.sync(search_index())
 
 
 @pytest.fixture

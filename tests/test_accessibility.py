@@ -20,8 +20,10 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, LearningGroup, Reflection, User
-from app.services import indexing, reading_list, workflow
+from app.services import reading_list, workflow
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case, update_case
 from tests.conftest import (
@@ -93,7 +95,7 @@ def instance(tmp_path_factory, fixture_library):
     app = app_from(fixture_library, tmp_path_factory.mktemp("accessibility"))
     with app.app_context():
         addresses = _write_content()
-        indexing.sync(indexing.search_index())
+        index_worker.sync(search_index())
     yield app, addresses
     close_app(app)
 

@@ -12,7 +12,9 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from app.extensions import db
-from app.services import catalog, indexing
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
+from app.services import catalog
 from app.services.accounts import create_user
 from app.services.api_tokens import create_token
 from app.services.content_import import import_content
@@ -26,7 +28,7 @@ def _library_with_token(folder: Path):
     with app.app_context():
         db.create_all()
         import_content(FIXTURE_CONTENT)
-        indexing.sync(indexing.search_index())
+        index_worker.sync(search_index())
         user = create_user("api@example.nl", "API", PASSWORD, "participant",
                            list(catalog.groups_by_slug()))
         _token, app.config["TEST_API_TOKEN"] = create_token(user, "schemathesis")

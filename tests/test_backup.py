@@ -13,8 +13,11 @@ from sqlalchemy import func, inspect, select
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
+from app.indexer import nodes as index_nodes
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Base, Case, LearningGroup, SignIn, Status, User
-from app.services import api_tokens, backup, index_nodes, indexing, reading_list
+from app.services import api_tokens, backup, reading_list
 from app.services.cases import CaseInput, submit_case
 from app.services.permissions import is_listed
 from app.services.reflections import ReflectionInput, submit_reflection
@@ -175,8 +178,8 @@ def test_a_backup_taken_while_cases_are_saved_is_one_consistent_state(
 
     def keep_indexing():
         with app.app_context():
-            indexing.run_worker(indexing.search_index(),
-                                indexing.WorkerSettings(poll_seconds=0.01), stop)
+            index_worker.run_worker(search_index(),
+                                index_worker.WorkerSettings(poll_seconds=0.01), stop)
 
     real_copy = backup.copy_database
 

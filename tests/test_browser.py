@@ -10,7 +10,8 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
-from app.services import indexing
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from tests.conftest import CHROMIUM, PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -35,8 +36,8 @@ def live_server(app, users):
 
     def index_changes():
         with app.app_context():
-            indexing.run_worker(indexing.search_index(),
-                                indexing.WorkerSettings(poll_seconds=0.1), stop)
+            index_worker.run_worker(search_index(),
+                                index_worker.WorkerSettings(poll_seconds=0.1), stop)
 
     serving = threading.Thread(target=serve)
     indexer = threading.Thread(target=index_changes)

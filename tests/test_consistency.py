@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.services import indexing
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from bench import consistency
 from bench.consistency_cluster import Cluster, site_environment
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_no_search_path_shows_an_old_version_or_a_narrowed_case(app, tmp_path):
     with app.app_context():
         run = consistency.prepare(items=6)
-        indexing.sync(indexing.search_index())
+        index_worker.sync(search_index())
         environment = site_environment(app.config["SQLALCHEMY_DATABASE_URI"],
                                        tmp_path / "index")
         cluster = Cluster(environment, tmp_path)

@@ -20,9 +20,11 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from app.extensions import db
+from app.indexer import documents as item_documents
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, ChangeLog
 from app.search.index import POINTER, PROGRESS, REBUILDING
-from app.services import indexing
 from app.services import search as search_service
 from app.services.accounts import create_user
 from tests.conftest import (
@@ -120,7 +122,7 @@ def test_status_finds_damage_no_search_has_met_yet_and_the_indexer_repairs_it(ap
     DAMAGE["stored fields garbled"](app)
     assert "index state:         damaged: " in cli(app, "search", "status")
     with app.app_context():
-        indexing.sync(indexing.search_index())   # what the indexer does, twice a second
+        index_worker.sync(search_index())   # what the indexer does, twice a second
     assert current_folder(app) != damaged
     assert [results(browser, words)[0] for words in ("water", "geluid")] == counts
 
@@ -132,14 +134,14 @@ def test_the_indexer_rebuilds_a_deleted_index_by_itself(app, browser):
 
     def indexer():
         with app.app_context():
-            indexing.run_worker(indexing.search_index(),
-                                indexing.WorkerSettings(poll_seconds=0.02), stop)
+            index_worker.run_worker(search_index(),
+                                index_worker.WorkerSettings(poll_seconds=0.02), stop)
 
     worker = threading.Thread(target=indexer)
     worker.start()
     try:
         with app.app_context():
-            assert eventually(indexing.search_index().is_usable)
+            assert eventually(search_index().is_usable)
     finally:
         stop.set()
         worker.join(10)
@@ -342,7 +344,7 @@ def _index_until_killed(tmp_path: str, database: str, where: str, ready) -> None
     elif where == "committing":   # segment files written, table of contents not yet
         SegmentWriter._commit_toc = lambda self, segments: _stop_dead(ready)
     else:
-        real_documents = indexing._all_documents
+        real_documents = item_documents.all_documents
 
         def half_then_hang():
             for number, document in enumerate(real_documents()):
@@ -350,11 +352,11 @@ def _index_until_killed(tmp_path: str, database: str, where: str, ready) -> None
                     _stop_dead(ready)
                 yield document
 
-        indexing._all_documents = half_then_hang
+        item_documents.all_documents = half_then_hang
     app = make_app(Path(tmp_path), SQLALCHEMY_DATABASE_URI=database)
     with app.app_context():
-        index = indexing.search_index()
-        indexing.rebuild(index) if where == "rebuilding" else indexing.sync(index)
+        index = search_index()
+        index_worker.rebuild(index) if where == "rebuilding" else index_worker.sync(index)
 
 
 @pytest.mark.slow
@@ -395,7 +397,7 @@ def test_an_indexer_killed_halfway_blocks_nothing_and_loses_nothing(
 def _check_the_leftovers_block_nothing(app, where: str) -> None:
     root = Path(app.config["SEARCH_INDEX_DIR"])
     with app.app_context():
-        index = indexing.search_index()
+        index = search_index()
         if where == "rebuilding":
             assert (root / REBUILDING).exists() and not index.rebuilding()
             assert len(list(root.glob("v-*"))) == 2      # the current one and a half-built one

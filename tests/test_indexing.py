@@ -10,10 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.extensions import db
+from app.indexer import documents as item_documents
+from app.indexer import status as index_status
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, ChangeLog, User
 from app.search import IndexBusy, SearchIndex, SearchRequest, run_search
 from app.search.index import POINTER, PROGRESS
-from app.services import indexing
 from app.services.cases import CaseInput, submit_case
 from app.services.permissions import access_grants
 from tests.conftest import close_app, make_app, publish
@@ -35,7 +38,7 @@ CHANGES_PER_CASE = 2  # submitted, then published
 def found(title_word, user=None):
     """Keys of what `user` (default: anonymous) finds with exactly `title_word` (quoted, so
     compound parts do not widen the search), from a new searcher."""
-    with indexing.search_index().open().searcher() as searcher:
+    with search_index().open().searcher() as searcher:
         page = run_search(searcher, SearchRequest(text=f'"{title_word}"', page_length=1000),
                           access_grants(user or AnonymousUserMixin()))
     return [hit.key for hit in page.hits]
@@ -44,13 +47,13 @@ def found(title_word, user=None):
 def test_an_item_committed_but_not_indexed_is_found_after_the_next_sync(ctx, users):
     case = new_case("Zandsuppletie", users["member"])   # committed: as if the process died now
     assert found("zandsuppletie") == []
-    assert indexing.sync(indexing.search_index()) == CHANGES_PER_CASE
+    assert index_worker.sync(search_index()) == CHANGES_PER_CASE
     assert found("zandsuppletie") == [case.search_key]
 
 
 def test_a_crash_inside_the_index_write_loses_nothing(ctx, users, monkeypatch):
     case = new_case("Kwelwater", users["member"])
-    index = indexing.search_index()
+    index = search_index()
     through = index.applied_through()
 
     def crash(*args, **kwargs):
@@ -58,65 +61,65 @@ def test_a_crash_inside_the_index_write_loses_nothing(ctx, users, monkeypatch):
 
     monkeypatch.setattr("whoosh.writing.SegmentWriter.commit", crash)
     with pytest.raises(RuntimeError):
-        indexing.sync(index)
+        index_worker.sync(index)
     monkeypatch.undo()
     assert index.applied_through() == through
-    indexing.sync(index)
+    index_worker.sync(index)
     assert found("kwelwater") == [case.search_key]
 
 
 def test_a_crash_between_index_commit_and_progress_mark_replays_without_duplicates(
         ctx, users, monkeypatch):
     case = new_case("Veenweide", users["member"])
-    index = indexing.search_index()
+    index = search_index()
     monkeypatch.setattr(SearchIndex, "_mark", lambda self, folder, through: None)
     with pytest.raises(RuntimeError, match="did not advance"):
-        indexing.sync(index)                   # written, but the mark did not move
+        index_worker.sync(index)                   # written, but the mark did not move
     monkeypatch.undo()
     assert found("veenweide") == [case.search_key]
-    assert indexing.sync(index) == CHANGES_PER_CASE  # replayed …
+    assert index_worker.sync(index) == CHANGES_PER_CASE  # replayed …
     assert found("veenweide") == [case.search_key]   # … once
-    assert indexing.sync(index) == 0
+    assert index_worker.sync(index) == 0
 
 
 def test_deleted_items_leave_the_index(ctx, users):
     case = new_case("Slibvang", users["member"])
-    indexing.sync(indexing.search_index())
+    index_worker.sync(search_index())
     db.session.delete(db.session.get(Case, case.id))
     db.session.commit()
-    indexing.sync(indexing.search_index())
+    index_worker.sync(search_index())
     assert found("slibvang") == []
 
 
 def test_a_visibility_change_reaches_the_index(ctx, users):
     case = new_case("Grondwaterpeil", users["member"])
-    indexing.sync(indexing.search_index())
+    index_worker.sync(search_index())
     assert found("grondwaterpeil") == [case.search_key]
     db.session.get(Case, case.id).visibility = "internal"
     db.session.commit()
-    indexing.sync(indexing.search_index())
+    index_worker.sync(search_index())
     assert found("grondwaterpeil") == []
     assert found("grondwaterpeil", db.session.get(User, users["outsider"])) == [case.search_key]
 
 
 def test_a_rebuild_swaps_in_a_new_version_and_keeps_later_edits(ctx, users):
-    index = indexing.search_index()
+    index = search_index()
     before = index.current_version()
-    indexing.rebuild(index)
+    index_worker.rebuild(index)
     assert index.current_version() != before
     case = new_case("Oeverzwaluw", users["member"])   # an edit after the rebuild's snapshot
-    indexing.sync(index)
+    index_worker.sync(index)
     assert found("oeverzwaluw") == [case.search_key]
-    indexing.rebuild(index)
-    indexing.rebuild(index)
+    index_worker.rebuild(index)
+    index_worker.rebuild(index)
     assert len(list(Path(index.root).glob("v-*"))) == 2  # the current one and the previous
 
 
 def test_an_edit_made_while_a_rebuild_reads_is_replayed_onto_the_new_index(
         ctx, users, monkeypatch):
     case = new_case("Getijdenpoel", users["member"])
-    indexing.sync(indexing.search_index())
-    real_documents = indexing._all_documents
+    index_worker.sync(search_index())
+    real_documents = item_documents.all_documents
 
     def documents_with_an_edit_halfway():
         for number, document in enumerate(real_documents()):
@@ -126,11 +129,11 @@ def test_an_edit_made_while_a_rebuild_reads_is_replayed_onto_the_new_index(
                     other.commit()
             yield document
 
-    monkeypatch.setattr(indexing, "_all_documents", documents_with_an_edit_halfway)
-    index = indexing.search_index()
-    indexing.rebuild(index)
+    monkeypatch.setattr(item_documents, "all_documents", documents_with_an_edit_halfway)
+    index = search_index()
+    index_worker.rebuild(index)
     assert found("zandplaat") == []          # the rebuild read the case before the edit …
-    indexing.sync(index)
+    index_worker.sync(index)
     assert found("zandplaat") == [case.search_key]   # … and the change log brings it in
 
 
@@ -141,7 +144,7 @@ def test_a_slow_writer_cannot_commit_an_older_state_over_a_newer_one(app, users,
     with app.app_context():
         case_id = new_case("Dwarsligger", users["member"]).id
     has_read, may_write = threading.Event(), threading.Event()
-    real_documents_for = indexing._documents_for
+    real_documents_for = item_documents.documents_for
 
     def held_up(keys):
         documents = real_documents_for(keys)
@@ -150,11 +153,11 @@ def test_a_slow_writer_cannot_commit_an_older_state_over_a_newer_one(app, users,
             may_write.wait(10)
         return documents
 
-    monkeypatch.setattr(indexing, "_documents_for", held_up)
+    monkeypatch.setattr(item_documents, "documents_for", held_up)
 
     def slow_sync():
         with app.app_context():
-            indexing.sync(indexing.search_index())
+            index_worker.sync(search_index())
 
     slow = threading.Thread(target=slow_sync, name="slow")
     slow.start()
@@ -164,33 +167,33 @@ def test_a_slow_writer_cannot_commit_an_older_state_over_a_newer_one(app, users,
             db.session.get(Case, case_id).visibility = "internal"
             db.session.commit()
             with pytest.raises(IndexBusy):
-                with indexing.search_index().batch(timeout=0.3):
+                with search_index().batch(timeout=0.3):
                     pass
     finally:
         may_write.set()
         slow.join(10)
     with app.app_context():
-        indexing.sync(indexing.search_index())
+        index_worker.sync(search_index())
         assert found("dwarsligger") == []
         assert found("dwarsligger", db.session.get(User, users["outsider"])) == [
             f"case:{case_id}"]
 
 
 def test_a_missing_index_is_rebuilt_by_sync(ctx):
-    index = indexing.search_index()
+    index = search_index()
     (Path(index.root) / POINTER).unlink()
     assert not index.is_usable()
-    indexing.sync(index)
+    index_worker.sync(index)
     assert index.is_usable()
     assert found("waterschap")
 
 
 def test_an_index_of_an_older_schema_is_rebuilt_by_sync(ctx):
-    index = indexing.search_index()
+    index = search_index()
     progress = Path(index.root) / index.current_version() / PROGRESS
     progress.write_text('{"schema": 0, "applied_through": 0}')
     assert not index.is_usable()
-    indexing.sync(index)
+    index_worker.sync(index)
     assert index.is_usable()
 
 
@@ -238,12 +241,12 @@ def test_a_save_that_took_a_change_id_commits_before_any_later_save(app):
 
 
 def test_status_reports_the_backlog(ctx, users):
-    index = indexing.search_index()
+    index = search_index()
     new_case("Achterstand", users["member"])
-    facts = indexing.status(index)
+    facts = index_status.status(index)
     assert facts.backlog == CHANGES_PER_CASE and facts.database_items == facts.index_documents + 1
-    indexing.sync(index)
-    facts = indexing.status(index)
+    index_worker.sync(index)
+    facts = index_status.status(index)
     assert facts.backlog == 0 and facts.database_items == facts.index_documents
     assert facts.size_bytes > 0
 
@@ -253,8 +256,8 @@ def test_the_worker_follows_the_log_within_a_second_or_two(app, users):
 
     def work():
         with app.app_context():
-            indexing.run_worker(indexing.search_index(),
-                                indexing.WorkerSettings(poll_seconds=0.05), stop)
+            index_worker.run_worker(search_index(),
+                                index_worker.WorkerSettings(poll_seconds=0.05), stop)
 
     worker = threading.Thread(target=work)
     worker.start()
@@ -272,7 +275,7 @@ def test_the_worker_follows_the_log_within_a_second_or_two(app, users):
 
 def test_the_worker_survives_a_failing_round(app, users, monkeypatch, caplog):
     calls = []
-    real_sync = indexing.sync
+    real_sync = index_worker.sync
 
     def flaky(index, batch_size=500):
         calls.append(1)
@@ -282,10 +285,10 @@ def test_the_worker_survives_a_failing_round(app, users, monkeypatch, caplog):
         return real_sync(index, batch_size)
 
     stop = threading.Event()
-    monkeypatch.setattr(indexing, "sync", flaky)
+    monkeypatch.setattr(index_worker, "sync", flaky)
     with app.app_context():
-        indexing.run_worker(indexing.search_index(),
-                            indexing.WorkerSettings(poll_seconds=0.01), stop)
+        index_worker.run_worker(search_index(),
+                            index_worker.WorkerSettings(poll_seconds=0.01), stop)
     assert len(calls) == 2
     assert "indexing failed" in caplog.text
 
@@ -311,7 +314,7 @@ def _save_cases(tmp_path: str, database: str, writer: int, author_id: int, start
             shared.visibility = "internal" if (writer + number) % 2 else "public"
             db.session.commit()
             if writer < 2:
-                indexing.sync(indexing.search_index())
+                index_worker.sync(search_index())
     close_app(app)
 
 
@@ -319,8 +322,8 @@ SHARED = "geluidsmaatregelen-hsl-zuid"
 
 
 def _wait_for_the_indexer(deadline_seconds: float = 30) -> None:
-    index, deadline = indexing.search_index(), time.monotonic() + deadline_seconds
-    while index.applied_through() < indexing.last_change_id():
+    index, deadline = search_index(), time.monotonic() + deadline_seconds
+    while index.applied_through() < index_worker.last_change_id():
         assert time.monotonic() < deadline, "the indexer fell behind for good"
         time.sleep(0.05)
 
@@ -339,8 +342,8 @@ def test_several_processes_saving_at_once_lose_no_update(app, users, tmp_path):
 
     def index_meanwhile():
         with app.app_context():
-            indexing.run_worker(indexing.search_index(),
-                                indexing.WorkerSettings(poll_seconds=0.02), stop)
+            index_worker.run_worker(search_index(),
+                                index_worker.WorkerSettings(poll_seconds=0.02), stop)
 
     indexer = threading.Thread(target=index_meanwhile)
     indexer.start()
@@ -359,7 +362,7 @@ def test_several_processes_saving_at_once_lose_no_update(app, users, tmp_path):
             select(Case.id).where(Case.title.like("Gelijktijdig %"))))
         indexed = {int(key.split(":")[1]) for key in found("gelijktijdig")}
         shared = db.session.scalar(select(Case).where(Case.slug == SHARED))
-        with indexing.search_index().open().searcher() as searcher:
+        with search_index().open().searcher() as searcher:
             stored = searcher.document(key=shared.search_key)
         anonymous_finds_it = shared.search_key in found("onderhoudsbedrijf")
     assert len(saved) == WRITERS * SAVES_EACH
@@ -369,8 +372,8 @@ def test_several_processes_saving_at_once_lose_no_update(app, users, tmp_path):
 
 
 def test_a_rebuild_with_several_writer_processes_holds_the_same_documents(ctx):
-    index = indexing.search_index()
+    index = search_index()
     before = found("waterschappen")
-    indexing.rebuild(index, procs=2)
+    index_worker.rebuild(index, procs=2)
     assert found("waterschappen") == before
-    assert index.document_count() == indexing.status(index).database_items
+    assert index.document_count() == index_status.status(index).database_items

@@ -22,9 +22,11 @@ from sqlalchemy import select, update
 from app import create_app
 from app.config import PROJECT_DIR
 from app.extensions import db
+from app.indexer import nodes as index_nodes
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, ChangeLog, IndexNode, Reflection, Status, Visibility, utcnow
 from app.search import IndexMissing, SearchIndex
-from app.services import index_nodes, indexing
 from app.services.accounts import create_user
 from app.services.content_import import import_content
 from tests import databases
@@ -39,10 +41,10 @@ def two_nodes(tmp_path, empty_library):
     app = app_from(empty_library, tmp_path, INDEX_NODE_NAME="a")
     with app.app_context():
         import_content(FIXTURE_CONTENT)
-        node_a = indexing.search_index()
+        node_a = search_index()
         node_b = SearchIndex(tmp_path / "index-b")
-        indexing.sync(node_a)
-        indexing.sync(node_b, node="b")
+        index_worker.sync(node_a)
+        index_worker.sync(node_b, node="b")
         yield app, node_a, node_b
     close_app(app)
 
@@ -73,7 +75,7 @@ def log_ids() -> list[int]:
 
 def test_each_node_records_how_far_its_own_index_got(two_nodes):
     _app, node_a, node_b = two_nodes
-    last = indexing.last_change_id()
+    last = index_worker.last_change_id()
     assert last > 0 and registry() == {"a": last, "b": last}
     versions = dict(db.session.execute(select(IndexNode.name, IndexNode.index_version)).all())
     assert versions == {"a": node_a.current_version(), "b": node_b.current_version()}
@@ -82,21 +84,21 @@ def test_each_node_records_how_far_its_own_index_got(two_nodes):
 
 def test_pruning_keeps_every_row_the_slowest_node_has_not_applied(two_nodes, author):
     _app, node_a, node_b = two_nodes
-    behind = indexing.last_change_id()
+    behind = index_worker.last_change_id()
     new_case("Kribverlaging", author)
     new_case("Zandmotor", author)
-    indexing.sync(node_a)                     # b has not seen the two cases yet
-    assert registry() == {"a": indexing.last_change_id(), "b": behind}
+    index_worker.sync(node_a)                     # b has not seen the two cases yet
+    assert registry() == {"a": index_worker.last_change_id(), "b": behind}
 
     report = index_nodes.prune_change_log()
     assert (report.slowest, report.pruned_through) == ("b", behind)
     assert index_nodes.pruned_through() == behind and log_ids()[0] == behind + 1
     assert report.deleted > 0 and "slowest node b" in report.summary()
 
-    assert indexing.sync(node_b, node="b") == 4   # the rows it needed were still there
+    assert index_worker.sync(node_b, node="b") == 4   # the rows it needed were still there
     assert keys(node_b) == keys(node_a) == database_keys()
     assert index_nodes.prune_change_log().deleted == 3    # everyone is up to date ...
-    assert log_ids() == [indexing.last_change_id()]       # ... and the newest row stays
+    assert log_ids() == [index_worker.last_change_id()]       # ... and the newest row stays
 
 
 def test_no_registered_node_means_nothing_is_pruned(two_nodes):
@@ -117,18 +119,18 @@ def age(node: str, hours: float) -> None:
 def test_a_stale_node_holds_nothing_back_and_rebuilds_when_it_returns(two_nodes, author):
     _app, node_a, node_b = two_nodes
     new_case("Kribverlaging", author)
-    indexing.sync(node_a)
+    index_worker.sync(node_a)
     age("b", 25)                               # silent longer than INDEX_NODE_STALE_HOURS
     report = index_nodes.prune_change_log()
     assert (report.slowest, report.stale) == ("a", 1)
-    assert report.pruned_through == indexing.last_change_id() - 1
+    assert report.pruned_through == index_worker.last_change_id() - 1
     assert node_b.applied_through() < report.pruned_through
 
     old_version = node_b.current_version()
-    indexing.sync(node_b, node="b")
+    index_worker.sync(node_b, node="b")
     assert node_b.current_version() != old_version    # rebuilt, not patched over the gap
     assert keys(node_b) == keys(node_a) == database_keys()
-    assert registry()["b"] == indexing.last_change_id()
+    assert registry()["b"] == index_worker.last_change_id()
 
 
 def test_a_prune_between_the_check_and_the_batch_still_makes_the_node_rebuild(
@@ -137,14 +139,14 @@ def test_a_prune_between_the_check_and_the_batch_still_makes_the_node_rebuild(
     the batch reads the horizon after its rows, so it finds out and rebuilds."""
     _app, node_a, node_b = two_nodes
     new_case("Kribverlaging", author)
-    indexing.sync(node_a)
+    index_worker.sync(node_a)
     age("b", 25)
     index_nodes.prune_change_log()
     with pytest.raises(index_nodes.LogPruned):
-        indexing.apply_changes(node_b)
-    monkeypatch.setattr(indexing, "_needs_rebuild", lambda index: False)
+        index_worker.apply_changes(node_b)
+    monkeypatch.setattr(index_worker, "_needs_rebuild", lambda index: False)
     old_version = node_b.current_version()
-    indexing.sync(node_b, node="b")
+    index_worker.sync(node_b, node="b")
     assert node_b.current_version() != old_version
     assert keys(node_b) == database_keys()
 
@@ -155,25 +157,25 @@ def test_a_node_with_an_old_copy_of_an_index_rebuilds(two_nodes, author, tmp_pat
     _app, node_a, _node_b = two_nodes
     shutil.copytree(node_a.root, tmp_path / "index-c")
     new_case("Kribverlaging", author)
-    indexing.sync(node_a)
+    index_worker.sync(node_a)
     age("b", 25)
     index_nodes.prune_change_log()
     node_c = SearchIndex(tmp_path / "index-c")
-    indexing.sync(node_c, node="c")
-    assert keys(node_c) == database_keys() and registry()["c"] == indexing.last_change_id()
+    index_worker.sync(node_c, node="c")
+    assert keys(node_c) == database_keys() and registry()["c"] == index_worker.last_change_id()
 
 
 def test_status_and_prune_commands_list_every_node(two_nodes, author):
     app, node_a, _node_b = two_nodes
     new_case("Kribverlaging", author)
-    indexing.sync(node_a)
+    index_worker.sync(node_a)
     age("b", 30)
     runner = app.test_cli_runner()
     pruned = runner.invoke(args=["search", "prune"])
     assert pruned.exit_code == 0 and "slowest node a" in pruned.output
     assert "1 stale ignored" in pruned.output
     output = runner.invoke(args=["search", "status"]).output
-    last = indexing.last_change_id()
+    last = index_worker.last_change_id()
     assert f"log pruned through:  {last - 1}" in output
     # "seen 0 s ago", or 1 s when the clock ticked over between the sync and the status.
     assert re.search(rf"node a \(this node\): applied through {last}, backlog 0, seen [01] s ago",
@@ -213,21 +215,21 @@ def test_a_node_not_yet_recorded_since_the_upgrade_is_not_called_different(two_n
 def test_a_node_forgotten_holds_no_pruning_back_and_registers_again(two_nodes, author):
     app, node_a, node_b = two_nodes
     new_case("Kribverlaging", author)
-    indexing.sync(node_a)                               # b, still fresh, is behind
+    index_worker.sync(node_a)                               # b, still fresh, is behind
     runner = app.test_cli_runner()
     assert index_nodes.prune_change_log().slowest == "b"
     age("b", 1)                                         # stopped an hour ago
 
     forgotten = runner.invoke(args=["search", "forget", "b"])
     assert forgotten.exit_code == 0 and "index node b forgotten" in forgotten.output
-    assert registry() == {"a": indexing.last_change_id()}
+    assert registry() == {"a": index_worker.last_change_id()}
     assert "node b" not in runner.invoke(args=["search", "status"]).output
     assert index_nodes.prune_change_log().slowest == "a"
 
     old_version = node_b.current_version()
-    indexing.sync(node_b, node="b")                     # back after all: it rebuilds
+    index_worker.sync(node_b, node="b")                     # back after all: it rebuilds
     assert node_b.current_version() != old_version
-    assert keys(node_b) == database_keys() and registry()["b"] == indexing.last_change_id()
+    assert keys(node_b) == database_keys() and registry()["b"] == index_worker.last_change_id()
 
 
 def test_a_node_seen_seconds_ago_is_forgotten_only_with_force(two_nodes):
@@ -287,7 +289,7 @@ def test_the_worker_registers_its_node_without_any_changes(two_nodes):
 
 def run_worker_in(app, index, stop) -> None:
     with app.app_context():
-        indexing.run_worker(index, indexing.WorkerSettings(poll_seconds=0.02), stop)
+        index_worker.run_worker(index, index_worker.WorkerSettings(poll_seconds=0.02), stop)
         db.session.remove()
 
 
@@ -420,7 +422,7 @@ def database_contents(app) -> dict[str, tuple]:
 
 def last_change_and_horizon(app) -> tuple[int, int]:
     with app.app_context():
-        facts = indexing.last_change_id(), index_nodes.pruned_through()
+        facts = index_worker.last_change_id(), index_nodes.pruned_through()
         db.session.remove()
     return facts
 

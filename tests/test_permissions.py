@@ -6,9 +6,10 @@ from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
 from app.extensions import db
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, LearningGroup, Reflection, User
 from app.search import SearchRequest, run_search
-from app.services import indexing
 from app.services.permissions import access_grants, can_submit, can_view, visible_condition
 
 VISIBILITIES = ("private", "group", "internal", "public")
@@ -30,7 +31,7 @@ def grid(app, users):
                                       status=status, owner_id=owner,
                                       group=water if in_group else None))
         db.session.commit()
-        indexing.sync(indexing.search_index())
+        index_worker.sync(search_index())
     return app
 
 
@@ -51,7 +52,7 @@ def _keys_by_sql(user):
 
 
 def _keys_by_search(user):
-    with indexing.search_index().open().searcher() as searcher:
+    with search_index().open().searcher() as searcher:
         page = run_search(searcher, SearchRequest(page_length=10_000), access_grants(user))
     return {hit.key for hit in page.hits}
 

@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, LearningGroup, Reflection, Role, User
-from app.services import indexing
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case
 from app.services.validation import slugify
@@ -140,7 +141,7 @@ def matrix(tmp_path_factory, fixture_library):
     grid.baseline = {viewer: _counted(browsers[viewer]) for viewer in VIEWERS}
     with app.app_context():
         _add_items(grid, ids["author"])
-        indexing.sync(indexing.search_index())
+        index_worker.sync(search_index())
     yield app, grid, browsers
     close_app(app)
 

@@ -32,10 +32,12 @@ import yaml
 from sqlalchemy import event, select
 
 from app.extensions import db
+from app.indexer import worker as index_worker
+from app.indexer.handle import search_index
 from app.models import Case, LearningGroup, Term, TermKind, User
 from app.rendering import Rendered
 from app.services import cases as cases_service
-from app.services import indexing, reading_list, taxonomy, workflow
+from app.services import reading_list, taxonomy, workflow
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case, update_case
 from app.services.content_import import import_content
@@ -161,7 +163,7 @@ def instance(tmp_path_factory):
         admin = create_user(ADMIN[0], ADMIN[1], PASSWORD, "admin")
         submitter = create_user(SUBMITTER, "Indiener", PASSWORD)
         addresses = {p.id: _write_payload(p, admin, submitter) for p in PAYLOADS}
-        indexing.sync(indexing.search_index())
+        index_worker.sync(search_index())
     yield app, addresses
     close_app(app)
 

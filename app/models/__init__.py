@@ -1,7 +1,7 @@
-"""ORM classes only: no Flask request, no search, no commits.
+"""ORM classes only: no Flask request, no search, no commits, no session listeners.
 
-Importing this package registers every table on `Base.metadata` and the change-log
-listener on all sessions.
+Importing this package registers every table on `Base.metadata`; nothing else. (The
+change log's rows are written by app/indexer/outbox.py, switched on by the app factory.)
 """
 from app.models.api_token import ApiToken
 from app.models.audit import AuditEntry, AuditLogIsAppendOnly
@@ -19,8 +19,12 @@ from app.models.taxonomy import Role, SynonymSet, Term
 from app.models.user import User
 from app.models.vocabulary import SiteRole, Status, TermKind, Visibility
 
+# The searchable item kinds by their `search_kind`: what a change-log row or an index key
+# ("case:12") names.
+ITEM_MODELS: dict[str, type[ItemMixin]] = {model.search_kind: model for model in (Case, Reflection)}
+
 __all__ = [
-    "MAX_ID",
+    "ITEM_MODELS", "MAX_ID",
     "PROMPT_FIELDS", "ApiToken", "AuditEntry", "AuditLogIsAppendOnly", "Base", "Case", "ChangeLog",
     "ChangeLogHorizon", "IndexNode", "ItemMixin", "LearningGroup", "ReadingListEntry",
     "Reflection", "Revision", "Role", "SignIn", "SiteRole", "Status", "SubTheme", "SynonymSet",

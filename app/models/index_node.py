@@ -28,7 +28,7 @@ class IndexNode(Base):
     applied_through: Mapped[int]            # the node's index mark: change-log id applied
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     index_version: Mapped[str | None] = mapped_column(String(60))  # its current version
-    # A fingerprint of the node's SECRET_KEY (services.index_nodes.key_fingerprint); None
+    # A fingerprint of the node's SECRET_KEY (indexer/nodes.py, key_fingerprint); None
     # until a node that predates it records itself again.
     key_fingerprint: Mapped[str | None] = mapped_column(String(16))
 

@@ -34,8 +34,7 @@ from sqlalchemy import func, inspect, select, table
 
 from app.config import PROJECT_DIR
 from app.extensions import db
-from app.search import IndexBusy, IndexMissing, SearchIndex, copy_current_version, find_damage
-from app.services import indexing
+from app.indexer import copies
 from app.services.content_export import ExportFailed, export_content
 
 FORMAT = "casusbank-backup/1"
@@ -141,14 +140,9 @@ def _copy_index(target: Path, warnings: list[str]) -> dict | None:
     """The current index version, checked after copying; None (restore then rebuilds)
     when there is no sound one to copy."""
     try:
-        facts = copy_current_version(indexing.search_index(), target)
-    except (IndexMissing, IndexBusy, OSError) as failure:
-        warnings.append(f"search index not included ({failure}); restore rebuilds it")
-        return None
-    problem = find_damage(SearchIndex(target.parent), target.name, thorough=True)
-    if problem:
-        shutil.rmtree(target)
-        warnings.append(f"search index not included (damaged: {problem}); restore rebuilds it")
+        facts = copies.copy_current(target)
+    except copies.NotCopied as why:
+        warnings.append(f"search index not included ({why}); restore rebuilds it")
         return None
     return {"folder": INDEX_FOLDER, **facts}
 
@@ -259,8 +253,8 @@ def _upgrade_schema(manifest: dict) -> None:
         upgrade()
 
 
-def _install_index(source: Path, manifest: dict) -> str | None:
-    """Put the backed-up index version in place; None when there is none to use. One
+def _usable_index(source: Path, manifest: dict) -> Path | None:
+    """The backed-up index version to install; None when there is none to use. One
     whose mark is past the database copy's last change (impossible when made by
     make_backup) would skip changes, so it is not used."""
     facts, folder = manifest.get("index"), source / INDEX_FOLDER
@@ -268,7 +262,7 @@ def _install_index(source: Path, manifest: dict) -> str | None:
         return None
     if facts["applied_through"] > manifest["database"]["last_change_id"]:
         return None
-    return indexing.search_index().install(folder)
+    return folder
 
 
 def restore_backup(directory: str | os.PathLike, *, force: bool = False) -> RestoreReport:
@@ -294,10 +288,6 @@ def restore_backup(directory: str | os.PathLike, *, force: bool = False) -> Rest
                              "changed") from None
     db.engine.dispose()
     _upgrade_schema(manifest)
-    index = indexing.search_index()
-    installed = _install_index(source, manifest)
-    if installed is None:   # an index this instance had before belongs to another database
-        indexing.rebuild(index)
-    applied = indexing.sync(index, verify=True)   # rebuilds, too, one of an older schema
-    current = index.current_version()
-    return RestoreReport(source, manifest, current, current != installed, applied)
+    index = copies.restore(_usable_index(source, manifest))
+    return RestoreReport(source, manifest, index.current, index.current != index.installed,
+                         index.applied)

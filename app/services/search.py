@@ -10,18 +10,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from flask import Flask
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, SynonymSet
+from app.indexer import health_notices, read_or, unavailable
+from app.models import ITEM_MODELS, Case, SynonymSet
 from app.search import (
     EXPANDING_TERMS,
     PHRASES,
     Hit,
     ResultPage,
-    SearcherCache,
-    SearchIndex,
     SearchRequest,
     fold,
     likely_duplicates,
@@ -30,8 +28,6 @@ from app.search import (
     split_filters,
 )
 from app.services import catalog
-from app.services.index_health import health_notices, read_or, unavailable
-from app.services.indexing import MODELS, search_index
 from app.services.permissions import access_grants, visible_condition
 
 MAX_QUERY_LENGTH = 500
@@ -82,15 +78,6 @@ class SearchOutcome:
     @property
     def index_ready(self) -> bool:
         return self.results is not None
-
-
-def register_search(app: Flask) -> None:
-    """One index handle and one searcher cache per app; searchers open lazily, after fork."""
-    index = SearchIndex(app.config["SEARCH_INDEX_DIR"],
-                        rebuild_procs=app.config["SEARCH_REBUILD_PROCS"],
-                        rebuild_memory_mb=app.config["SEARCH_REBUILD_MEMORY_MB"])
-    app.extensions["casusbank.search_index"] = index
-    app.extensions["casusbank.searchers"] = SearcherCache(index)
 
 
 def synonyms() -> dict[str, tuple[str, ...]]:
@@ -201,7 +188,7 @@ def _still_visible(user, hits: list[Hit], *, listed: bool = True) -> list[Hit]:
     visible = set()
     # The rule as SQL, by primary key, asking for ids only: loading whole items, bodies
     # and all, to check them in Python took a fifth of a search page.
-    for kind, model in MODELS.items():
+    for kind, model in ITEM_MODELS.items():
         if ids := _ids(hits, kind):
             visible |= {f"{kind}:{item_id}" for item_id in db.session.scalars(
                 select(model.id).where(model.id.in_(ids),
@@ -226,11 +213,11 @@ def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str 
     grants = access_grants(user, listed=True)
     results = read_or(None, lambda searcher: run_search(searcher, request, grants))
     if results is None:
-        outcome.notices.append(unavailable(search_index()))
+        outcome.notices.append(unavailable())
         return outcome
     results.hits[:] = _still_visible(user, results.hits)
     outcome.results, outcome.facets = results, _facets(results.facets, chosen)
-    outcome.notices += _held_back(results) + health_notices(search_index())
+    outcome.notices += _held_back(results) + health_notices()
     return outcome
 
 

@@ -9,7 +9,7 @@ Three sorts of list look alike to editors, so they share one interface here:
   merging it rewrites the cases that carry it.
 
 Items change through the ORM, one by one, never through a bulk UPDATE: the change log
-records whatever a flush changes (models/changelog.py), so the index follows a merge by
+records whatever a flush changes (indexer/outbox.py), so the index follows a merge by
 itself. A rename of a term or sub-theme changes no item and needs no reindexing: the
 index holds slugs, and pages and facets look the labels up when they show them.
 

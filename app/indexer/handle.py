@@ -1,4 +1,5 @@
-"""Whether there is an index to search, and what its results may lack.
+"""Opening the index for readers: this process's handle and searcher, `read_or`, and
+what the results may lack.
 
 The index is a replica that can go missing or be damaged under a running app (a folder
 deleted, a file truncated). Searching then says so instead of failing: a damaged
@@ -7,22 +8,54 @@ indexer rebuilds it. Every other page keeps working, only without "similar cases
 """
 from __future__ import annotations
 
-from flask import current_app
+import logging
+
+from flask import Flask, current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ChangeLog, utcnow
-from app.search import IndexMissing, SearchIndex
-from app.services.indexing import note_if_damaged, search_index
+from app.search import IndexMissing, SearcherCache, SearchIndex, find_damage
 
+log = logging.getLogger(__name__)
 BEHIND_AFTER_SECONDS = 10   # older unindexed changes make the page say results lag behind
+INDEX = "casusbank.search_index"
+SEARCHERS = "casusbank.searchers"
+
+
+def open_index(app: Flask) -> None:
+    """One index handle and one searcher cache per app; searchers open lazily, after fork."""
+    index = SearchIndex(app.config["SEARCH_INDEX_DIR"],
+                        rebuild_procs=app.config["SEARCH_REBUILD_PROCS"],
+                        rebuild_memory_mb=app.config["SEARCH_REBUILD_MEMORY_MB"])
+    app.extensions[INDEX] = index
+    app.extensions[SEARCHERS] = SearcherCache(index)
+
+
+def search_index() -> SearchIndex:
+    return current_app.extensions[INDEX]
+
+
+def searchers() -> SearcherCache:
+    return current_app.extensions[SEARCHERS]
+
+
+def note_if_damaged(index: SearchIndex) -> bool:
+    """After a failed read or write: is the current version itself unreadable? Then say
+    so on disk, so that searches stop using it and the next sync rebuilds it."""
+    version = index.current_version()
+    problem = find_damage(index, version) if version else None
+    if problem:
+        log.error("search index %s is damaged (%s); it will be rebuilt", version, problem)
+        index.note_damage(version, problem)
+    return problem is not None
 
 
 def open_searcher():
     """This worker's searcher, or None when there is no usable index (callers say so or
     do without). A searcher that fails to open because the index is damaged gets the
     index noted as damaged; a failure on a sound index is a bug and is raised."""
-    cache = current_app.extensions["casusbank.searchers"]
+    cache = searchers()
     try:
         return cache.searcher()
     except Exception:  # noqa: BLE001 - decided below: damage, or raised again
@@ -51,18 +84,19 @@ def read_or(fallback, read):
                 return fallback
             if attempt:
                 raise
-            current_app.extensions["casusbank.searchers"].renew()
+            searchers().renew()
     raise AssertionError("unreachable")
 
 
-def unavailable(index: SearchIndex) -> tuple[str, dict]:
+def unavailable() -> tuple[str, dict]:
     """Why there are no results at all: the index is being rebuilt right now, or it is
     missing or damaged (and the indexer will rebuild it)."""
-    return ("index_being_rebuilt", {}) if index.rebuilding() else ("index_not_ready", {})
+    return ("index_being_rebuilt", {}) if search_index().rebuilding() else ("index_not_ready", {})
 
 
-def health_notices(index: SearchIndex) -> list[tuple[str, dict]]:
+def health_notices() -> list[tuple[str, dict]]:
     """What the results may lack: a rebuild under way, or changes not indexed yet."""
+    index = search_index()
     if index.rebuilding():
         return [("index_rebuilding", {})]
     try:

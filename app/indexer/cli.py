@@ -11,7 +11,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from app.services import index_nodes, indexing
+from app.indexer import nodes as index_nodes
+from app.indexer import worker
+from app.indexer.handle import note_if_damaged, search_index
+from app.indexer.status import status
 
 search_cli = AppGroup("search", help="Keep the search index in step with the database.")
 
@@ -19,12 +22,12 @@ search_cli = AppGroup("search", help="Keep the search index in step with the dat
 @search_cli.command("sync")
 def sync_command():
     """Apply the change log to the index once (builds the index first if it is missing)."""
-    index = indexing.search_index()
-    if indexing.note_if_damaged(index):
+    index = search_index()
+    if note_if_damaged(index):
         click.echo(f"the search index is damaged ({index.damage()}): building a new one")
     elif not index.is_usable():
         click.echo("no usable search index yet: building one")
-    applied = indexing.sync(index, current_app.config["INDEXER_BATCH_SIZE"])
+    applied = worker.sync(index, current_app.config["INDEXER_BATCH_SIZE"])
     click.echo(f"applied {applied} change(s); the index holds {index.document_count()} "
                "document(s) and is up to date")
 
@@ -35,9 +38,9 @@ def sync_command():
 def rebuild_command(procs):
     """Build a fresh index aside and swap it in; edits made meanwhile are replayed."""
     started = time.perf_counter()
-    index = indexing.search_index()
-    version = indexing.rebuild(index, procs=procs)
-    applied = indexing.sync(index)
+    index = search_index()
+    version = worker.rebuild(index, procs=procs)
+    applied = worker.sync(index)
     click.echo(f"rebuilt {version} in {time.perf_counter() - started:.1f} s; "
                f"then applied {applied} change(s)")
 
@@ -46,7 +49,7 @@ def rebuild_command(procs):
 def status_command():
     """The index's state (reads all of it), documents in the database and the index,
     the backlog, the index size, and every index node sharing the change log."""
-    facts = indexing.status(indexing.search_index())
+    facts = status(search_index())
     click.echo(f"index state:         {facts.state}")
     click.echo(f"index usable:        {'yes' if facts.usable else 'no'}")
     click.echo(f"items in database:   {facts.database_items}")
@@ -115,10 +118,10 @@ def worker_command():
     logging.basicConfig(level=logging.INFO, format="%(asctime)s indexer %(message)s")
     stop = threading.Event()
     stop_on_signals(stop)
-    settings = indexing.WorkerSettings(
+    settings = worker.WorkerSettings(
         poll_seconds=current_app.config["INDEXER_POLL_SECONDS"],
         batch_size=current_app.config["INDEXER_BATCH_SIZE"],
         prune_seconds=current_app.config["INDEX_PRUNE_MINUTES"] * 60,
     )
     click.echo("indexer running; Ctrl-C stops it")
-    indexing.run_worker(indexing.search_index(), settings, stop)
+    worker.run_worker(search_index(), settings, stop)
