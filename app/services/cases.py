@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +22,7 @@ from app.models import (
 from app.rendering import markdown_problem, render_markdown
 from app.services import catalog
 from app.services.browse_facets import in_year
+from app.services.item_kind import FormField, ItemKind, form_input_class
 from app.services.permissions import (
     can_edit,
     can_submit,
@@ -43,27 +44,20 @@ SLUG_TAIL_LENGTH = 4
 SLUG_DRAWS = 20
 
 
-@dataclass
-class CaseInput:
-    """A case as submitted, before checking: every value is what the user sent."""
-
-    title: str = ""
-    summary: str = ""
-    body: str = ""
-    roles: list[str] = field(default_factory=list)
-    dominant_role: str = ""
-    policy_domain: str = ""
-    organisation: str = ""
-    phase: str = ""
-    scale: str = ""
-    stakeholder_types: list[str] = field(default_factory=list)
-    learning_groups: list[str] = field(default_factory=list)
-    subthemes: list[str] = field(default_factory=list)
-    year_start: str | int | None = ""
-    year_end: str | int | None = ""
-    dilemma: str = ""
-    visibility: str = Visibility.INTERNAL.value
-    confirm_new: str = ""  # "1" once the author has seen the likely duplicates and goes on
+TEXT, TEXTS, YEAR = FormField.TEXT, FormField.TEXTS, FormField.YEAR
+# The case form's fields, in the order of the form.
+CASE_FORM = {
+    "title": TEXT, "summary": TEXT, "body": TEXT, "roles": TEXTS, "dominant_role": TEXT,
+    "policy_domain": TEXT, "organisation": TEXT, "phase": TEXT, "scale": TEXT,
+    "stakeholder_types": TEXTS, "learning_groups": TEXTS, "subthemes": TEXTS,
+    "year_start": YEAR, "year_end": YEAR, "dilemma": TEXT, "visibility": TEXT,
+    # "1" once the author has seen the likely duplicates and goes on
+    "confirm_new": FormField.CONFIRMATION,
+}
+CaseInput = form_input_class(
+    "CaseInput", CASE_FORM, module=__name__,
+    defaults={"visibility": Visibility.INTERNAL.value},
+    doc="A case as submitted, before checking: every value is what the user sent.")
 
 
 def _slug(term) -> str:
@@ -289,3 +283,10 @@ def newest_cases(user, limit: int = 6) -> list[Case]:
 
 def visible_reflections(user, case: Case) -> list[Reflection]:
     return [reflection for reflection in case.reflections if is_listed(user, reflection)]
+
+
+CASE_KIND = ItemKind(
+    model=Case, form=CASE_FORM, input_class=CaseInput, as_input=case_as_input,
+    snapshot=case_snapshot, check=check_case, fill=fill_case, submit=submit_case,
+    update=update_case, visible_by_id=visible_case_by_id,
+)

@@ -12,6 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import select
@@ -20,8 +21,8 @@ from sqlalchemy.exc import IntegrityError
 from app.extensions import db
 from app.models import (
     Case,
+    ItemMixin,
     LearningGroup,
-    Reflection,
     Role,
     Status,
     SubTheme,
@@ -30,7 +31,7 @@ from app.models import (
 )
 from app.rendering import render_markdown
 from app.services.accounts import find_user
-from app.services.cases import RESERVED_SLUGS, CaseInput, case_snapshot, check_case, fill_case
+from app.services.cases import CASE_KIND, RESERVED_SLUGS, CaseInput
 from app.services.content_files import (
     KEY_PATTERN,
     FileProblem,
@@ -50,13 +51,8 @@ from app.services.content_vocabulary import (
     read_synonyms,
     read_taxonomy,
 )
-from app.services.reflections import (
-    PROMPT_HEADINGS,
-    ReflectionInput,
-    check_reflection,
-    fill_reflection,
-    reflection_snapshot,
-)
+from app.services.item_kind import ItemKind
+from app.services.reflections import PROMPT_HEADINGS, REFLECTION_KIND, ReflectionInput
 from app.services.revisions import record_revision
 from app.services.validation import ValidationFailed
 
@@ -125,12 +121,58 @@ def _status(meta: dict) -> str:
     return status
 
 
+def _case_file_rules(case: Case | None, slug: str) -> str | None:
+    """What only a case file meets, because a case's file name is its address: a slug
+    that editors merged away, one that a case written in Casusbank has, or one that is a
+    page of its own. Returns the outcome when the file is to be skipped."""
+    if case is not None and case.merged_into_id is not None:
+        return "unchanged"  # editors merged it into another case: the file is history
+    if case is not None and case.content_hash is None:
+        raise FileProblem("a case with this slug was written in Casusbank itself")
+    if slug in RESERVED_SLUGS:
+        raise FileProblem(f"/casussen/{slug} is a page of its own; rename the file")
+    return None
+
+
+def _no_rules_of_its_own(_item, _key: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ItemFiles:
+    """How one kind of item is written as files in content/: all that differs between
+    importing a case file and a reflection file (Importer._apply_item takes the steps)."""
+
+    kind: ItemKind
+    key_column: str  # the model's column that holds the file name
+    read_input: Callable[[dict, str], object]  # front matter and body as form input
+    # Where the publication date is: the first of these keys the file gives.
+    date_keys: tuple[str, ...]
+    own_rules: Callable[[ItemMixin | None, str], str | None] = _no_rules_of_its_own
+
+
+CASE_FILES = ItemFiles(CASE_KIND, "slug", case_input, ("published",),
+                       own_rules=_case_file_rules)
+# `published` when the file has it (an export writes it), else the day it happened.
+REFLECTION_FILES = ItemFiles(REFLECTION_KIND, "source_key", reflection_input,
+                             ("published", "date"))
+
+
+def _first_given(meta: dict, keys: tuple[str, ...]):
+    """The value of the first of `keys` that the front matter gives (a value that is not
+    empty), else what the last one holds."""
+    value = meta.get(keys[0])
+    for key in keys[1:]:
+        value = value or meta.get(key)
+    return value
+
+
 class Importer:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.problems: list[Problem] = []
         self.report = ImportReport()
-        self.revised: list[tuple[Case | Reflection, Callable]] = []  # (item, its snapshot)
+        self.revised: list[tuple[ItemMixin, Callable]] = []  # (item, its snapshot)
 
     def run(self) -> ImportReport:
         """Import everything or nothing; raises ContentInvalid listing every problem."""
@@ -159,7 +201,8 @@ class Importer:
         apply_taxonomy(taxonomy, self._problem, self.report.count)
         apply_synonyms(synonyms, self.report.count)
         appliers = {"roles": self._apply_role, "groups": self._apply_group,
-                    "cases": self._apply_case, "reflections": self._apply_reflection}
+                    "cases": partial(self._apply_item, CASE_FILES),
+                    "reflections": partial(self._apply_item, REFLECTION_FILES)}
         for kind, applier in appliers.items():
             for source in sources[kind]:
                 self._guarded(kind, source, applier)
@@ -271,52 +314,34 @@ class Importer:
         group.content_hash = source.digest
         return outcome
 
-    def _apply_case(self, source: Source) -> str:
-        case = db.session.scalar(select(Case).where(Case.slug == source.key))
-        if case is not None and case.content_hash == source.digest:
+    def _apply_item(self, files: ItemFiles, source: Source) -> str:
+        """One case or reflection file: the same steps for both, with `files` saying
+        where the kinds differ."""
+        item = self._stored_item(files, source.key)
+        if item is not None and item.content_hash == source.digest:
             return "unchanged"
-        if case is not None and case.merged_into_id is not None:
-            return "unchanged"  # editors merged it into another case: the file is history
-        if case is not None and case.content_hash is None:
-            raise FileProblem("a case with this slug was written in Casusbank itself")
-        if source.key in RESERVED_SLUGS:
-            raise FileProblem(f"/casussen/{source.key} is a page of its own; rename the file")
+        skipped = files.own_rules(item, source.key)
+        if skipped:
+            return skipped
         meta = source.meta
         owner_id = _owner_id(meta)
-        values = check_case(case_input(meta, source.body), author=None)
-        status, published = _status(meta), published_at(meta.get("published"))
-        outcome = "updated" if case else "new"
-        if case is None:
-            case = Case(slug=source.key)
-            db.session.add(case)
-        fill_case(case, values)
-        case.owner_id = owner_id
-        self._publication(case, published, status)
-        case.content_hash = source.digest
-        self.revised.append((case, case_snapshot))
+        values = files.kind.check(files.read_input(meta, source.body), author=None)
+        status, published = _status(meta), published_at(_first_given(meta, files.date_keys))
+        outcome = "updated" if item else "new"
+        if item is None:  # only now, with the file found sound: no half-filled row to flush
+            item = files.kind.model(**{files.key_column: source.key})
+            db.session.add(item)
+        files.kind.fill(item, values)
+        item.owner_id = owner_id
+        self._publication(item, published, status)
+        item.content_hash = source.digest
+        self.revised.append((item, files.kind.snapshot))
         return outcome
 
-    def _apply_reflection(self, source: Source) -> str:
-        reflection = db.session.scalar(
-            select(Reflection).where(Reflection.source_key == source.key))
-        if reflection is not None and reflection.content_hash == source.digest:
-            return "unchanged"
-        meta = source.meta
-        owner_id = _owner_id(meta)
-        values = check_reflection(reflection_input(meta, source.body), author=None)
-        # `published` when the file has it (an export writes it), else the day it happened.
-        status = _status(meta)
-        published = published_at(meta.get("published") or meta.get("date"))
-        outcome = "updated" if reflection else "new"
-        if reflection is None:
-            reflection = Reflection(source_key=source.key)
-            db.session.add(reflection)
-        fill_reflection(reflection, values)
-        reflection.owner_id = owner_id
-        self._publication(reflection, published, status)
-        reflection.content_hash = source.digest
-        self.revised.append((reflection, reflection_snapshot))
-        return outcome
+    @staticmethod
+    def _stored_item(files: ItemFiles, key: str) -> ItemMixin | None:
+        model = files.kind.model
+        return db.session.scalar(select(model).where(getattr(model, files.key_column) == key))
 
     @staticmethod
     def _publication(item, published: datetime | None, status: str) -> None:

@@ -12,9 +12,10 @@ from app.diffing import Segment, has_changes, word_diff
 from app.extensions import db
 from app.models import Case, ItemMixin, Revision, Visibility
 from app.services import audit, revisions
-from app.services.cases import CaseInput, get_visible_case, update_case
+from app.services.cases import CASE_KIND, get_visible_case
+from app.services.item_kind import ItemKind
 from app.services.permissions import can_edit, can_view, is_author
-from app.services.reflections import ReflectionInput, update_reflection
+from app.services.reflections import REFLECTION_KIND
 from app.services.validation import ValidationFailed
 
 
@@ -75,11 +76,15 @@ def merged_case(user, entry: Revision) -> Case | None:
     return case if case is not None and can_view(user, case) else None
 
 
-def _as_input(item: ItemMixin, fields: dict) -> CaseInput | ReflectionInput:
-    """A stored snapshot as form input; fields added since keep their defaults."""
-    input_class = CaseInput if isinstance(item, Case) else ReflectionInput
-    known = set(input_class.__dataclass_fields__)
-    return input_class(**{name: value for name, value in fields.items() if name in known})
+def _kind(item: ItemMixin) -> ItemKind:
+    return CASE_KIND if isinstance(item, Case) else REFLECTION_KIND
+
+
+def _as_input(kind: ItemKind, fields: dict):
+    """A stored snapshot as form input; fields added since keep their defaults, fields
+    taken out since are left out."""
+    return kind.input_class(**{name: value for name, value in fields.items()
+                               if name in kind.form})
 
 
 def restore(user, item: ItemMixin, number: int) -> None:
@@ -92,9 +97,10 @@ def restore(user, item: ItemMixin, number: int) -> None:
     if old is None:
         raise LookupError(f"no revision {number} that this reader may see")
     audit.record(user, "restored", item, f"versie {number}")  # committed by the update
-    update = update_case if isinstance(item, Case) else update_reflection
+    kind = _kind(item)
     try:
-        update(user, item, _as_input(item, old.fields), reason="restored", detail=str(number))
+        kind.update(user, item, _as_input(kind, old.fields), reason="restored",
+                    detail=str(number))
     except ValidationFailed:
         db.session.rollback()  # the audit entry above must not outlive the failed restore
         raise

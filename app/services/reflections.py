@@ -1,7 +1,7 @@
 """Reflections: reading them within the permission rules, and submitting new ones."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import PROMPT_FIELDS, Case, Reflection, Role, TermKind, Visibility
 from app.services import catalog
+from app.services.item_kind import FormField, ItemKind, form_input_class
 from app.services.permissions import can_edit, can_submit, can_view, visible_condition
 from app.services.validation import Checker, has_control_characters
 from app.services.workflow import record_save
@@ -29,28 +30,19 @@ PROMPT_HEADINGS = {
 }
 
 
-@dataclass
-class ReflectionInput:
-    """A reflection as submitted, before checking."""
-
-    title: str = ""
-    case: str = ""  # the slug of the case it reflects on, if any
-    context: str = ""
-    learning_group: str = ""
-    occurred_on: str = ""
-    situation: str = ""
-    looking_back: str = ""
-    dilemma: str = ""
-    quality_pitfall: str = ""
-    alternatives: str = ""
-    intention: str = ""
-    lesson: str = ""
-    roles_acted: list[str] = field(default_factory=list)
-    roles_asked: list[str] = field(default_factory=list)
-    switch_from: str = ""
-    switch_to: str = ""
-    switch_note: str = ""
-    visibility: str = Visibility.GROUP.value
+TEXT, TEXTS = FormField.TEXT, FormField.TEXTS
+# The reflection form's fields, in the order of the form.
+REFLECTION_FORM = {
+    "title": TEXT, "case": TEXT,  # the slug of the case it reflects on, if any
+    "context": TEXT, "learning_group": TEXT, "occurred_on": TEXT,
+    **dict.fromkeys(PROMPT_FIELDS, TEXT),
+    "roles_acted": TEXTS, "roles_asked": TEXTS,
+    "switch_from": TEXT, "switch_to": TEXT, "switch_note": TEXT, "visibility": TEXT,
+}
+ReflectionInput = form_input_class(
+    "ReflectionInput", REFLECTION_FORM, module=__name__,
+    defaults={"visibility": Visibility.GROUP.value},
+    doc="A reflection as submitted, before checking.")
 
 
 def reflection_as_input(reflection: Reflection) -> ReflectionInput:
@@ -219,3 +211,11 @@ def list_reflections(user, page: int = 1, chosen: ReflectionFilter | None = None
                                   selectinload(Reflection.roles_asked),
                                   selectinload(Reflection.context))
     return db.paginate(statement, page=page, per_page=per_page, error_out=False)
+
+
+REFLECTION_KIND = ItemKind(
+    model=Reflection, form=REFLECTION_FORM, input_class=ReflectionInput,
+    as_input=reflection_as_input, snapshot=reflection_snapshot, check=check_reflection,
+    fill=fill_reflection, submit=submit_reflection, update=update_reflection,
+    visible_by_id=get_visible_reflection,
+)

@@ -3,25 +3,23 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.services import catalog
 from app.services.browse_facets import YEARS, listed_organisation
 from app.services.cases import (
+    CASE_KIND,
     CaseInput,
-    case_as_input,
     get_visible_case,
     list_cases,
     submit_case,
-    update_case,
     visible_reflections,
 )
 from app.services.merge import redirect_target
-from app.services.permissions import can_edit
 from app.services.search import cases_with_title_like, similar_cases
-from app.web.forms import options, page_number, saved_message, submit_wanted, submitted
+from app.web.forms import options, page_number, submit_wanted, submitted
+from app.web.item_forms import edit_page, saved_response
 
 bp = Blueprint("cases", __name__, url_prefix="/casussen")
 
@@ -105,8 +103,7 @@ def new():
         submit = partial(submit_case, submit=submit_wanted(), warn_duplicates=True)
         form, errors, case = submitted(CaseInput, submit)
         if case:
-            flash(saved_message(_("casus"), case), "success")
-            return redirect(url_for("cases.detail", slug=case.slug), code=303)
+            return saved_response(case)
     duplicates = cases_with_title_like(current_user, form.title) if "confirm_new" in errors else []
     return _render_form(form, errors, duplicates=duplicates)
 
@@ -115,13 +112,4 @@ def new():
 @login_required
 def edit(slug: str):
     case = get_visible_case(current_user, slug) or abort(404)
-    if not can_edit(current_user, case):
-        abort(404)
-    form, errors = case_as_input(case), {}
-    if request.method == "POST":
-        save = partial(update_case, case=case, submit=submit_wanted())
-        form, errors, saved = submitted(CaseInput, lambda user, data: save(user, data=data))
-        if saved:
-            flash(saved_message(_("casus"), saved), "success")
-            return redirect(url_for("cases.detail", slug=saved.slug), code=303)
-    return _render_form(form, errors, case=case)
+    return edit_page(CASE_KIND, case, partial(_render_form, case=case))

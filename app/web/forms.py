@@ -21,7 +21,7 @@ from app.services.validation import FieldError, ValidationFailed, has_control_ch
 from app.services.workflow import MAX_COMMENT
 from app.web.api.problems import is_api_request
 from app.web.language import localized
-from app.web.messages import FIELD_LABELS, GENERAL, SAVED_MESSAGES, describe
+from app.web.messages import FIELD_LABELS, GENERAL, SAVED_MESSAGES, SAVED_NOUNS, describe
 
 
 def input_from_form(input_class, form: MultiDict):
@@ -67,11 +67,9 @@ def submit_wanted() -> bool:
     return request.form.get("actie", "indienen") == "indienen"
 
 
-def saved_message(noun: str, item) -> str:
-    """What happened to the item, since the same button can have different outcomes.
-
-    `noun` is already in the reader's language ("casus", "reflectie")."""
-    return str(SAVED_MESSAGES[item.status]).format(noun=noun)
+def saved_message(item) -> str:
+    """What happened to the item, since the same button can have different outcomes."""
+    return str(SAVED_MESSAGES[item.status]).format(noun=str(SAVED_NOUNS[item.search_kind]))
 
 
 def error_messages(failure: ValidationFailed) -> dict[str, str]:

@@ -198,7 +198,9 @@ STATUS_LABELS = {
     "archived": _l("Gearchiveerd"),
 }
 
-# After saving a case or reflection, by the status the save left it in.
+# After saving a case or reflection, by the status the save left it in; {noun} is the
+# kind's word in SAVED_NOUNS.
+SAVED_NOUNS = {"case": _l("casus"), "reflection": _l("reflectie")}
 SAVED_MESSAGES = {
     "draft": _l("Uw {noun} is opgeslagen als concept. Alleen u en de redactie kunnen het lezen."),
     "submitted": _l("Uw {noun} is opgeslagen en ingediend. De redactie bekijkt het zo snel"

@@ -3,26 +3,24 @@ from __future__ import annotations
 
 from functools import partial
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, render_template, request
 from flask_login import current_user, login_required
 
 from app.models import MAX_ID
 from app.services import catalog
 from app.services.cases import case_choices
 from app.services.patterns import reflection_patterns
-from app.services.permissions import can_edit
 from app.services.reflections import (
+    REFLECTION_KIND,
     ReflectionFilter,
     ReflectionInput,
     case_shown_with,
     get_visible_reflection,
     list_reflections,
-    reflection_as_input,
     submit_reflection,
-    update_reflection,
 )
-from app.web.forms import options, page_number, saved_message, submit_wanted, submitted
+from app.web.forms import options, page_number, submit_wanted, submitted
+from app.web.item_forms import edit_page, saved_response
 
 bp = Blueprint("reflections", __name__, url_prefix="/reflecties")
 
@@ -80,8 +78,7 @@ def new():
         submit = partial(submit_reflection, submit=submit_wanted())
         form, errors, reflection = submitted(ReflectionInput, submit)
         if reflection:
-            flash(saved_message(_("reflectie"), reflection), "success")
-            return redirect(url_for("reflections.detail", reflection_id=reflection.id), code=303)
+            return saved_response(reflection)
     return _render_form(form, errors)
 
 
@@ -89,14 +86,5 @@ def new():
 @login_required
 def edit(reflection_id: int):
     reflection = get_visible_reflection(current_user, reflection_id) or abort(404)
-    if not can_edit(current_user, reflection):
-        abort(404)
-    form, errors = reflection_as_input(reflection), {}
-    if request.method == "POST":
-        save = partial(update_reflection, reflection=reflection, submit=submit_wanted())
-        form, errors, saved = submitted(ReflectionInput,
-                                        lambda user, data: save(user, data=data))
-        if saved:
-            flash(saved_message(_("reflectie"), saved), "success")
-            return redirect(url_for("reflections.detail", reflection_id=saved.id), code=303)
-    return _render_form(form, errors, reflection=reflection)
+    return edit_page(REFLECTION_KIND, reflection,
+                     partial(_render_form, reflection=reflection))

@@ -6,25 +6,15 @@ permissions) and store the item with its revision and change-log row in one tran
 """
 from __future__ import annotations
 
-from dataclasses import fields, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 from flask import jsonify, url_for
 
-from app.services.cases import (
-    CaseInput,
-    case_as_input,
-    submit_case,
-    update_case,
-    visible_case_by_id,
-)
+from app.services.cases import CASE_KIND
+from app.services.item_kind import FormField, ItemKind
 from app.services.permissions import can_edit
-from app.services.reflections import (
-    ReflectionInput,
-    get_visible_reflection,
-    reflection_as_input,
-    submit_reflection,
-    update_reflection,
-)
+from app.services.reflections import REFLECTION_KIND
 from app.services.validation import Refused, ValidationFailed
 from app.web.api import bp, params, require_caller
 from app.web.api.json_body import json_object
@@ -32,21 +22,23 @@ from app.web.api.problems import ApiError, field_problems
 from app.web.api.resources import case_resource, reflection_resource
 
 TEXT, TEXTS, YEAR, FLAG = "string", "array of strings", "integer or null", "boolean"
-CASE_FIELDS = {
-    **{name: TEXT for name in ("title", "summary", "body", "dominant_role", "policy_domain",
-                               "organisation", "phase", "scale", "dilemma", "visibility")},
-    **{name: TEXTS for name in ("roles", "stakeholder_types", "learning_groups",
-                                "subthemes")},
-    "year_start": YEAR, "year_end": YEAR, "submit": FLAG,
-}
-REFLECTION_FIELDS = {
-    **{field.name: TEXTS if field.name.startswith("roles_") else TEXT
-       for field in fields(ReflectionInput)},
-    "submit": FLAG,
-}
+# The JSON type of a form field. A confirmation has none: the API never warns of duplicates.
+JSON_TYPES = {FormField.TEXT: TEXT, FormField.TEXTS: TEXTS, FormField.YEAR: YEAR}
 WRONG_TYPE = {"nl": "Verkeerd soort waarde; verwacht: {expected}.",
               "en": "Wrong kind of value; expected: {expected}."}
 UNKNOWN_FIELD = {"nl": "Dit veld bestaat niet.", "en": "There is no such field."}
+
+
+def _body_fields(kind: ItemKind) -> dict[str, str]:
+    """The fields a request body may send for `kind`, with their JSON types: the kind's
+    form, read once, so a field added to the form is taken by the API as well."""
+    return {**{name: JSON_TYPES[form_field] for name, form_field in kind.form.items()
+               if form_field in JSON_TYPES},
+            "submit": FLAG}
+
+
+CASE_FIELDS = _body_fields(CASE_KIND)
+REFLECTION_FIELDS = _body_fields(REFLECTION_KIND)
 
 
 def _fits(value, kind: str) -> bool:
@@ -81,13 +73,18 @@ def _json_body(known: dict[str, str]) -> dict:
     return {name: ("" if value is None else value) for name, value in body.items()}
 
 
-def _input(base, body: dict):
-    """`base` (a *Input dataclass) with the fields the body sends replaced."""
-    values = {name: value for name, value in body.items() if name != "submit"}
-    for name in ("year_start", "year_end"):
-        if name in values:
-            values[name] = str(int(values[name])) if values[name] != "" else ""
+def _input(kind: ItemKind, base, body: dict):
+    """`base` (the kind's input) with the fields the body sends replaced; a year comes as
+    a number and goes on as the text a form would send."""
+    values = {name: _as_form_value(kind.form[name], value)
+              for name, value in body.items() if name != "submit"}
     return replace(base, **values)
+
+
+def _as_form_value(form_field: FormField, value):
+    if form_field is FormField.YEAR and value != "":
+        return str(int(value))
+    return value
 
 
 def _saved(save, *arguments, **options):
@@ -109,45 +106,59 @@ def _created(resource: dict, endpoint: str, **ids):
     return response
 
 
-@bp.post("/cases")
-def create_case():
+@dataclass(frozen=True)
+class ApiKind:
+    """Where the API's steps for writing one kind of item differ: only in data."""
+
+    kind: ItemKind
+    fields: dict[str, str]  # what a body may send, with the JSON types
+    resource: Callable[..., dict]  # the item as the API answers with it
+    endpoint: str  # the item's own address in the API (web/api/read.py) …
+    id_name: str  # … and the name of its id there, also in the address of a change
+
+
+CASES = ApiKind(CASE_KIND, CASE_FIELDS, case_resource, "api.case", "case_id")
+REFLECTIONS = ApiKind(REFLECTION_KIND, REFLECTION_FIELDS, reflection_resource,
+                      "api.reflection", "reflection_id")
+
+
+def _create(api: ApiKind):
+    """A new item, handed to the editors unless the body says `submit: false`."""
     user = require_caller()
-    body = _json_body(CASE_FIELDS)
-    case = _saved(submit_case, user, _input(CaseInput(), body),
+    body = _json_body(api.fields)
+    item = _saved(api.kind.submit, user, _input(api.kind, api.kind.input_class(), body),
                   submit=body.get("submit", True))
-    return _created(case_resource(user, case), "api.case", case_id=case.id)
+    return _created(api.resource(user, item), api.endpoint, **{api.id_name: item.id})
 
 
-@bp.patch("/cases/<int:case_id>")
-def change_case(case_id: int):
+def _change(api: ApiKind, item_id: int):
+    """An edit of the fields the body sends. An item the caller may not edit is as absent
+    (404) as one that does not exist, so the answer tells nothing about it."""
     user = require_caller()
-    case = visible_case_by_id(user, params.item_id(case_id))
-    if case is None or not can_edit(user, case):
+    item = api.kind.visible_by_id(user, params.item_id(item_id))
+    if item is None or not can_edit(user, item):
         raise ApiError(404)
-    body = _json_body(CASE_FIELDS)
-    saved = _saved(update_case, user, case, _input(case_as_input(case), body),
+    body = _json_body(api.fields)
+    saved = _saved(api.kind.update, user, item, _input(api.kind, api.kind.as_input(item), body),
                    submit=body.get("submit", False))
-    return jsonify(case_resource(user, saved))
+    return jsonify(api.resource(user, saved))
 
 
-@bp.post("/reflections")
-def create_reflection():
-    user = require_caller()
-    body = _json_body(REFLECTION_FIELDS)
-    reflection = _saved(submit_reflection, user, _input(ReflectionInput(), body),
-                        submit=body.get("submit", True))
-    return _created(reflection_resource(user, reflection), "api.reflection",
-                    reflection_id=reflection.id)
+def _add_routes(api: ApiKind, path: str, name: str) -> None:
+    """POST `path` (view api.create_<name>) and PATCH `path`/<id> (api.change_<name>):
+    the same two steps for every kind, so they are registered from its data. Each view
+    is named after its endpoint, which the rate limiter reads to tell the views apart."""
+    def create():
+        return _create(api)
+
+    def change(**address):
+        return _change(api, address[api.id_name])
+
+    for view, step in ((create, "create"), (change, "change")):
+        view.__name__ = view.__qualname__ = f"{step}_{name}"
+    bp.add_url_rule(path, view_func=create, methods=["POST"])
+    bp.add_url_rule(f"{path}/<int:{api.id_name}>", view_func=change, methods=["PATCH"])
 
 
-@bp.patch("/reflections/<int:reflection_id>")
-def change_reflection(reflection_id: int):
-    user = require_caller()
-    reflection = get_visible_reflection(user, params.item_id(reflection_id))
-    if reflection is None or not can_edit(user, reflection):
-        raise ApiError(404)
-    body = _json_body(REFLECTION_FIELDS)
-    saved = _saved(update_reflection, user, reflection,
-                   _input(reflection_as_input(reflection), body),
-                   submit=body.get("submit", False))
-    return jsonify(reflection_resource(user, saved))
+_add_routes(CASES, "/cases", "case")
+_add_routes(REFLECTIONS, "/reflections", "reflection")
