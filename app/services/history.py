@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 from app.diffing import Segment, has_changes, word_diff
 from app.extensions import db
-from app.models import Case, ItemMixin, Revision, Visibility
+from app.models import Case, ItemMixin, Revision
 from app.services import audit, revisions
 from app.services.cases import CaseInput, get_visible_case, update_case
-from app.services.permissions import can_edit, can_view, is_author
+from app.services.permissions import can_edit, can_view, is_private_from
 from app.services.reflections import ReflectionInput, update_reflection
 from app.services.validation import ValidationFailed
 
@@ -52,10 +52,8 @@ def can_see_history(user, item: ItemMixin) -> bool:
 def readable_history(user, item: ItemMixin) -> list[Revision]:
     """Newest first: every revision for the author; for editors none from a time when
     the item was private, because then only its author could read it."""
-    entries = revisions.history(item)
-    if is_author(user, item):
-        return entries
-    return [entry for entry in entries if entry.fields.get("visibility") != Visibility.PRIVATE]
+    return [entry for entry in revisions.history(item)
+            if not is_private_from(user, item, entry)]
 
 
 def readable_fields(user, entry: Revision) -> dict:
