@@ -3,11 +3,14 @@ import re
 from pathlib import Path
 
 import pytest
+from markupsafe import Markup
 
 from app.extensions import db
 from app.models import User
 from app.search.index import POINTER
+from app.search.query import marked_html
 from app.services.cases import CaseInput, submit_case
+from app.services.search import search_items
 from tests.conftest import publish, sync_index
 
 
@@ -169,3 +172,46 @@ def test_without_an_index_the_page_explains_instead_of_failing(app, browser):
 def test_an_empty_search_shows_just_the_form(browser):
     html = search(browser, "").get_data(as_text=True)
     assert 'id="search-q"' in html and "resultaten" not in html
+
+
+HOSTILE_BODY = ("Over het gemaal: <script>alert(1)</script> en <img src=x onerror=alert(2)>, "
+                "de opmaak &lt;b&gt;vet&lt;/b&gt; en \"><svg onload=alert(3)> bij de sluis.")
+ONLY_MARKS = re.compile(r'</?mark(?: class="match term\d")?>')
+
+
+@pytest.mark.parametrize("query", ["gemaal", "script", "onerror", "vet", "<b>vet</b>",
+                                   '"><svg onload=1>', "<script>alert(1)</script>",
+                                   "&lt;b&gt; sluis"])
+def test_neither_an_items_markup_nor_the_query_puts_a_tag_in_an_excerpt(app, users, browser,
+                                                                        query):
+    """An excerpt is escaped text with only <mark> added (search/query.py marked_html),
+    on the results page and in the API alike; it is Markup, so the page inserts it
+    without |safe. What the query holds only picks the words to mark."""
+    with app.app_context():
+        author = db.session.get(User, users["outsider"])
+        publish(submit_case(author, CaseInput(
+            title="Opmaak in een casus", summary="Een casus met opmaak in de tekst.",
+            body=HOSTILE_BODY, roles=["presterend"], policy_domain="water",
+            visibility="public")))
+    sync_index(app)
+    page = search(browser, query).get_data(as_text=True)
+    shown = re.findall(r'<p class="result__excerpt">(.*?)</p>', page, re.S)
+    found = browser.get("/api/v1/search", query_string={"q": query}).get_json()["items"]
+    sent = [hit["excerpt_html"] for hit in found if hit["title"] == "Opmaak in een casus"]
+    texts = [ONLY_MARKS.sub("", excerpt) for excerpt in [*shown, *sent]]
+    assert sent and shown, (query, shown, sent)
+    for text in texts:
+        assert "<" not in text, (query, text)
+        assert "&lt;" in text, (query, text)  # the markup is there, as text
+    for tag in ("<script>alert", "<img src=x", "<svg onload", "<b>vet"):
+        assert tag not in page, (query, tag)
+    with app.app_context():
+        hits = search_items(None, query, {}).results.hits
+    assert hits and all(isinstance(hit.excerpt_html, Markup) for hit in hits)
+
+
+def test_marked_html_escapes_the_text_and_the_marked_words_alike():
+    marked = marked_html('<b>x</b> & "y"', [(12, 13), (3, 4), (0, 3), (0, 1)])
+    assert isinstance(marked, Markup)
+    assert marked == ('<mark class="match term0">&lt;b&gt;</mark><mark class="match term1">x'
+                      '</mark>&lt;/b&gt; &amp; &#34;<mark class="match term2">y</mark>&#34;')

@@ -4,11 +4,11 @@ limits of what the reader may see (the access filter is part of every query made
 from __future__ import annotations
 
 import heapq
-import html
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from markupsafe import Markup, escape
 from whoosh import highlight, query
 
 from app.search.analysis import marker
@@ -24,6 +24,11 @@ EXCERPT_CHARS = 240
 SUGGEST_BELOW = 3          # offer "Bedoelde u …?" when fewer hits than this are found
 HIGHLIGHT_CHARS = 4000     # excerpts come from the opening of long texts
 DISJUNCTIVE = "roles"      # its counts ignore its own filter: the quadrant shows all four
+# The only markup an excerpt holds; the classes as Whoosh's HtmlFormatter wrote them (the
+# API has always sent them): term0 … term4 for the distinct words, then term0 again.
+MARK = Markup('<mark class="match term{}">{}</mark>')
+TERM_CLASSES = 5
+BETWEEN = Markup(" … ")    # between two fragments of one excerpt
 
 Grants = Sequence[Mapping[str, set[str]]]
 NOTHING = query.Term("key", "")  # no document has an empty key
@@ -49,7 +54,7 @@ class Hit:
     ref: str
     title: str
     roles: tuple[str, ...]
-    excerpt_html: str  # escaped text with <mark> around matches; safe to insert as HTML
+    excerpt_html: Markup  # from marked_html: escaped text, <mark> around the words found
     score: float
 
 
@@ -112,7 +117,45 @@ def _words_to_mark(user_query) -> tuple[set[str], object]:
     return set(), marker("dutch")
 
 
-def _excerpt(stored, marks) -> str:
+def marked_html(text: str, spans: Iterable[tuple[int, int]],
+                terms: dict[str, int] | None = None) -> Markup:
+    """`text` as HTML, safe by construction: every character of it escaped, then <mark>
+    around each (start, end) span, the only tags added. Pages and the API insert the
+    result as it is, so nothing an author wrote or a reader typed can become a tag
+    here. Overlapping spans keep the first and longest, as Whoosh's formatters do;
+    `terms` numbers the distinct words marked, shared by the fragments of one excerpt."""
+    terms = {} if terms is None else terms
+    pieces, index = [], 0
+    for start, end in sorted(spans, key=lambda span: (span[0], span[0] - span[1])):
+        if start < index:
+            continue
+        word = text[start:end]
+        number = terms.setdefault(word, len(terms) % TERM_CLASSES)
+        pieces += [escape(text[index:start]), MARK.format(number, word)]
+        index = end
+    pieces.append(escape(text[index:]))
+    return Markup("").join(pieces)
+
+
+class _MarkFormatter(highlight.Formatter):
+    """Whoosh's formatter hook (`highlight.highlight` returns what `format` makes of the
+    best fragments), handing each fragment to marked_html instead of building HTML
+    strings itself, so that an excerpt is Markup from the one function that escapes."""
+
+    def __init__(self) -> None:
+        self.terms: dict[str, int] = {}
+
+    def format(self, fragments, replace=False) -> Markup:
+        return BETWEEN.join(self._fragment(fragment) for fragment in fragments)
+
+    def _fragment(self, fragment: highlight.Fragment) -> Markup:
+        offset = fragment.startchar
+        spans = [(token.startchar - offset, token.endchar - offset)
+                 for token in fragment.matches if token.startchar is not None]
+        return marked_html(fragment.text[offset:fragment.endchar], spans, self.terms)
+
+
+def _excerpt(stored, marks) -> Markup:
     """Escaped text with <mark> around the words found: from the body, else the
     summary, else the opening of either without marks."""
     words, analyzer = marks
@@ -122,10 +165,10 @@ def _excerpt(stored, marks) -> str:
             fragment = highlight.highlight(
                 text, words, analyzer, highlight.ContextFragmenter(maxchars=EXCERPT_CHARS,
                                                                    surround=60),
-                highlight.HtmlFormatter(tagname="mark", between=" … "), top=2)
+                _MarkFormatter(), top=2)
             if fragment:
                 return fragment
-    return html.escape(_opening(stored))
+    return marked_html(_opening(stored), ())
 
 
 def stored_hit(searcher, docnum: int, score: float, marks=None) -> Hit:
@@ -133,7 +176,7 @@ def stored_hit(searcher, docnum: int, score: float, marks=None) -> Hit:
     stored = searcher.stored_fields(docnum)
     return Hit(key=stored["key"], kind=stored["kind"], ref=stored["ref"], title=stored["title"],
                roles=tuple(filter(None, stored.get("roles", "").split(","))),
-               excerpt_html=_excerpt(stored, marks) if marks else "", score=score)
+               excerpt_html=_excerpt(stored, marks) if marks else Markup(""), score=score)
 
 
 # -- facets -------------------------------------------------------------------------------

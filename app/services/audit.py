@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import AuditEntry, Case, Reflection, User, Visibility
+from app.models import AuditEntry, Case, Reflection, User
+from app.services.permissions import authenticated, is_private
 
 # Every action the log knows, in the order the filter on /beheer/logboek offers them.
 ACTIONS = (
@@ -32,7 +33,7 @@ def describe_target(target) -> tuple[str, str]:
     if isinstance(target, Case | Reflection):
         # Admins read the log, and a private item is for its author alone: not its
         # title, nor even which item it is.
-        if target.visibility == Visibility.PRIVATE:
+        if is_private(target.visibility):
             return "", PRIVATE_LABEL
         return target.search_key, target.title
     if isinstance(target, User):
@@ -45,11 +46,11 @@ def record(actor, action: str, target=None, detail: str = "", *,
            actor_email: str = "") -> AuditEntry:
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
-    signed_in = actor is not None and getattr(actor, "is_authenticated", False)
+    account = authenticated(actor)
     key, label = describe_target(target) if target is not None else ("", "")
     entry = AuditEntry(
-        actor_id=actor.id if signed_in else None,
-        actor_email=actor.email if signed_in else actor_email,
+        actor_id=actor.id if account else None,
+        actor_email=actor.email if account else actor_email,
         action=action, target=key, target_label=label[:300], detail=detail,
     )
     db.session.add(entry)

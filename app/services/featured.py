@@ -10,9 +10,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Case, Status, Visibility, utcnow
+from app.models import Case, Status, utcnow
 from app.services import audit
-from app.services.permissions import is_editor, visible_condition
+from app.services.permissions import is_editor, is_private, visible_condition
 from app.services.validation import Refused
 
 
@@ -20,7 +20,7 @@ def _refusal(case: Case) -> str | None:
     """Only what is published may be shown off; a private case has a single reader."""
     if case.status != Status.PUBLISHED:
         return "not_published"
-    if case.visibility == Visibility.PRIVATE:
+    if is_private(case.visibility):
         return "private"
     return None
 

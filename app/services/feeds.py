@@ -2,8 +2,10 @@
 
 A feed address gets pasted into feed readers, shared and kept by caches, so what it holds
 must not depend on who asks: every feed is made for an anonymous reader, even when the
-request carries a session. The items come through `visible_condition(..., listed=True)`
-like every other shared list; nothing here decides visibility on its own.
+request carries a session. That reader is `None`, nobody signed in, so no user ever comes
+in from the caller or from Flask-Login. The items come through
+`visible_condition(..., listed=True)` like every other shared list; nothing here decides
+visibility on its own.
 
 The XML is built with ElementTree, which escapes every text and attribute it writes, so a
 title such as `<script>` or `A & B` reaches the reader as text and never as markup.
@@ -16,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from flask_login import AnonymousUserMixin
 from sqlalchemy import or_, select
 from sqlalchemy.orm import selectinload
 
@@ -37,6 +38,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _DNS_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                        r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*")
 TAG_KINDS = {"case": "casus", "reflection": "reflectie"}
+NOBODY = None  # the reader every feed is made for: permissions.signed_in(None) is False
 
 ET.register_namespace("", ATOM)
 
@@ -55,14 +57,10 @@ class FeedAddresses:
     item: Callable[[Item], str]   # an item's page
 
 
-def _anonymous():
-    return AnonymousUserMixin()
-
-
 def _newest(model: type[Item], *conditions) -> list[Item]:
     roles = ((selectinload(Case.roles),) if model is Case else
              (selectinload(Reflection.roles_acted), selectinload(Reflection.roles_asked)))
-    statement = (select(model).where(visible_condition(_anonymous(), model, listed=True),
+    statement = (select(model).where(visible_condition(NOBODY, model, listed=True),
                                      *conditions)
                  .options(*roles)
                  .order_by(model.published_at.desc(), model.id.desc())

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 
 from app.diffing import Segment, has_changes, word_diff
 from app.extensions import db
-from app.models import Case, ItemMixin, Revision, Visibility
+from app.models import Case, ItemMixin, Revision
 from app.services import audit, revisions
 from app.services.cases import CASE_KIND, get_visible_case
 from app.services.item_kind import ItemKind
-from app.services.permissions import can_edit, can_view, is_author
+from app.services.permissions import can_edit, can_view, is_private_from
 from app.services.reflections import REFLECTION_KIND
 from app.services.validation import ValidationFailed
 
@@ -53,10 +53,8 @@ def can_see_history(user, item: ItemMixin) -> bool:
 def readable_history(user, item: ItemMixin) -> list[Revision]:
     """Newest first: every revision for the author; for editors none from a time when
     the item was private, because then only its author could read it."""
-    entries = revisions.history(item)
-    if is_author(user, item):
-        return entries
-    return [entry for entry in entries if entry.fields.get("visibility") != Visibility.PRIVATE]
+    return [entry for entry in revisions.history(item)
+            if not is_private_from(user, item, entry)]
 
 
 def readable_fields(user, entry: Revision) -> dict:

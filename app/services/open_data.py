@@ -2,20 +2,22 @@
 
 The columns and what they mean (the codebook) are defined once, here; the README's
 codebook is checked against `CODEBOOK` by the tests, and the API writes CSV and JSON
-from the same rows.
+from the same rows. Its `url` column comes from the caller (`page_url`): web addresses
+are the web layer's to make, so the rows can be made without a request.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict
 
-from flask import url_for
-
 from app.extensions import db
+from app.models import Case, Reflection
 from app.services.cases import case_as_input, visible_cases
 from app.services.reflections import case_shown_with, reflection_as_input, visible_reflections
 
 BATCH = 500  # rows loaded per round trip: memory stays flat however large the library
+
+PageUrl = Callable[[Case | Reflection], str]  # an item's page, as an absolute address
 
 CASE_COLUMNS = {
     "id": "Stable number of the case; never reused.",
@@ -76,23 +78,21 @@ def _batched(statement) -> Iterator:
     return db.session.scalars(statement.execution_options(yield_per=BATCH))
 
 
-def case_rows(user) -> Iterator[dict]:
+def case_rows(user, page_url: PageUrl) -> Iterator[dict]:
     for case in _batched(visible_cases(user)):
         values = asdict(case_as_input(case))
-        values.update(id=case.id, slug=case.slug,
-                      url=url_for("cases.detail", slug=case.slug, _external=True),
+        values.update(id=case.id, slug=case.slug, url=page_url(case),
                       published_at=_stamp(case.published_at),
                       updated_at=_stamp(case.updated_at))
         yield {column: values[column] for column in CASE_COLUMNS}
 
 
-def reflection_rows(user) -> Iterator[dict]:
+def reflection_rows(user, page_url: PageUrl) -> Iterator[dict]:
     for reflection in _batched(visible_reflections(user)):
         values = asdict(reflection_as_input(reflection))
         shown = case_shown_with(user, reflection)
         values.update(id=reflection.id, case=shown.slug if shown is not None else "",
-                      url=url_for("reflections.detail", reflection_id=reflection.id,
-                                  _external=True),
+                      url=page_url(reflection),
                       published_at=_stamp(reflection.published_at),
                       updated_at=_stamp(reflection.updated_at))
         yield {column: values[column] for column in REFLECTION_COLUMNS}

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from sqlalchemy import ColumnElement, and_, false, or_
 
-from app.models import ItemMixin, SiteRole, Status, Visibility
+from app.models import ItemMixin, Revision, SiteRole, Status, Visibility
 
 Grant = dict[str, set[str]]
 
@@ -32,8 +32,16 @@ PUBLISHED = frozenset({Status.PUBLISHED.value})
 SHARED = frozenset(v.value for v in Visibility if v != Visibility.PRIVATE)
 
 
+def authenticated(user) -> bool:
+    """An account, signed in, whether or not it is still active: who did something. The
+    audit log names such an actor even when the change it records deactivates it."""
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
 def signed_in(user) -> bool:
-    return bool(user is not None and user.is_authenticated and user.is_active)
+    """An account that is signed in and still active: the least every permission asks.
+    `None` (no one signed in, e.g. a feed made for everyone) is never signed in."""
+    return authenticated(user) and bool(user.is_active)
 
 
 def is_editor(user) -> bool:
@@ -48,6 +56,22 @@ def is_admin(user) -> bool:
 
 def is_author(user, item: ItemMixin) -> bool:
     return signed_in(user) and item.owner_id == user.id
+
+
+def is_private(visibility: str | None) -> bool:
+    """Private means the author alone: no one else reads the item, editors and admins
+    neither, so nothing shown to others may name it (the audit log, the front page, a
+    reading list). A visibility value rather than an item, because a revision keeps the
+    visibility the item had then."""
+    return visibility == Visibility.PRIVATE
+
+
+def is_private_from(user, item: ItemMixin, revision: Revision | None = None) -> bool:
+    """Whether `item` is private and `user` is not its author: then `user` learns nothing
+    of it. With `revision`, about that earlier version instead: it was private if it
+    said so then, whatever the item says now."""
+    visibility = item.visibility if revision is None else revision.fields.get("visibility")
+    return is_private(visibility) and not is_author(user, item)
 
 
 def access_grants(user, *, listed: bool = False) -> list[Grant]:
@@ -126,4 +150,4 @@ def can_edit(user, item: ItemMixin) -> bool:
 
 def can_review(user, item: ItemMixin) -> bool:
     """Publish, send back, archive: editors, on items that are not private."""
-    return is_editor(user) and item.visibility != Visibility.PRIVATE
+    return is_editor(user) and not is_private(item.visibility)

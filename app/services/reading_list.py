@@ -11,8 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.models import Case, LearningGroup, ReadingListEntry, Reflection, Visibility
-from app.services.permissions import can_curate_reading_list, is_listed
+from app.models import Case, LearningGroup, ReadingListEntry, Reflection
+from app.services.permissions import can_curate_reading_list, is_listed, is_private
 from app.services.validation import Refused
 
 MAX_NOTE = 300
@@ -45,7 +45,7 @@ def _item(user, group: LearningGroup, kind: str, item_id: int) -> Case | Reflect
     in it that nobody else can see or clear."""
     model = Case if kind == "case" else Reflection
     item = db.session.get(model, item_id)
-    if (item is None or item.visibility == Visibility.PRIVATE or not _belongs(group, item)
+    if (item is None or is_private(item.visibility) or not _belongs(group, item)
             or not is_listed(user, item)):
         raise Refused("reading_list_unknown_item")
     return item

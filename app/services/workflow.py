@@ -17,7 +17,7 @@ from collections.abc import Callable
 from app.extensions import db
 from app.models import ItemMixin, Status, Visibility, utcnow
 from app.services import audit
-from app.services.permissions import can_review, can_view, is_author
+from app.services.permissions import can_review, can_view, is_author, is_private
 from app.services.revisions import record_revision
 from app.services.validation import Refused
 
@@ -51,7 +51,7 @@ def status_after_save(user, item: ItemMixin, *, submit: bool,
     new = previous_visibility is None
     if not new and (not is_author(user, item) or _merged(item)):
         return None
-    if item.visibility == Visibility.PRIVATE:
+    if is_private(item.visibility):
         if submit:
             _publish_now(item)
         elif new:
@@ -103,7 +103,7 @@ def submit(user, item: ItemMixin) -> None:
     """The author hands in a draft (or a sent-back or archived item) for review."""
     if not is_author(user, item):
         raise PermissionError("only the author submits an item")
-    if item.visibility == Visibility.PRIVATE:
+    if is_private(item.visibility):
         if item.status == Status.PUBLISHED:
             raise Refused("cannot_submitted")
         _publish_now(item)

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app.models import MAX_ID, Case, ItemMixin
 from app.services import desk, history, merge, workflow
 from app.services.cases import get_visible_case, visible_reflections
-from app.services.permissions import can_edit, can_review, is_author, is_editor
+from app.services.permissions import can_edit, can_review, is_author, is_editor, is_private
 from app.services.reflections import get_visible_reflection
 from app.services.validation import Refused, ValidationFailed
 from app.web.forms import error_messages
@@ -188,5 +188,5 @@ def own_items():
 def workflow_context() -> dict:
     """Names the item pages use to offer the steps the reader may take."""
     return {"can_edit": can_edit, "can_review": can_review, "is_author": is_author,
-            "is_editor": is_editor,
+            "is_editor": is_editor, "is_private": is_private,
             "edit_url": edit_url, "editorial_url": editorial_url, "item_page": item_page}

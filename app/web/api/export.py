@@ -15,6 +15,7 @@ from flask import Response, stream_with_context
 from app.services.open_data import CODEBOOK, ROWS
 from app.services.users import get_user
 from app.web.api import bp, caller, params
+from app.web.api.resources import page_url
 
 EXPORT_TYPES = {name: name for name in CODEBOOK}
 # A spreadsheet runs a cell that starts like a formula; these get an apostrophe first
@@ -43,7 +44,7 @@ def _rows(kind: str) -> Iterator[dict]:
     """The rows, read while the response streams. The caller is looked up again then:
     the request's database session has ended by the time the first row is sent."""
     user_id = caller().id if caller() is not None else None
-    yield from ROWS[kind](get_user(user_id) if user_id is not None else None)
+    yield from ROWS[kind](get_user(user_id) if user_id is not None else None, page_url)
 
 
 @bp.get("/export.csv")

@@ -31,12 +31,20 @@ def _item_dates(item: Case | Reflection) -> dict:
             "updated_at": iso(item.updated_at), "published_at": iso(item.published_at)}
 
 
+def page_url(item: Case | Reflection) -> str:
+    """The absolute address of an item's web page: the `url` of every item the API
+    sends, and of each row of the open data (which services make without addresses)."""
+    if isinstance(item, Case):
+        return url_for("cases.detail", slug=item.slug, _external=True)
+    return url_for("reflections.detail", reflection_id=item.id, _external=True)
+
+
 def case_summary(case: Case) -> dict:
     """What a list shows of a case."""
     return {
         "id": case.id, "slug": case.slug, "title": case.title, "summary": case.summary,
         "roles": case.role_ids, "published_at": iso(case.published_at),
-        "url": url_for("cases.detail", slug=case.slug, _external=True),
+        "url": page_url(case),
         "api_url": url_for("api.case", case_id=case.id, _external=True),
     }
 
@@ -60,7 +68,7 @@ def reflection_summary(reflection: Reflection) -> dict:
         "roles_acted": [role.id for role in reflection.roles_acted],
         "occurred_on": iso(reflection.occurred_on),
         "published_at": iso(reflection.published_at),
-        "url": url_for("reflections.detail", reflection_id=reflection.id, _external=True),
+        "url": page_url(reflection),
         "api_url": url_for("api.reflection", reflection_id=reflection.id, _external=True),
     }
 
