@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import User
 from app.search.index import POINTER
 from app.services.cases import CaseInput, submit_case
-from tests.conftest import publish, sync_index
+from tests.support import publish, sync_index
 
 
 def titles(response):

@@ -22,7 +22,7 @@ from app.services import indexing
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case
 from app.services.validation import slugify
-from tests.conftest import PASSWORD, Browser, app_from, close_app
+from tests.support import PASSWORD, Browser, app_from, close_app
 
 VISIBILITIES = ("private", "group", "internal", "public")
 STATUSES = ("draft", "submitted", "sent_back", "published", "archived")
