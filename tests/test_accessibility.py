@@ -26,13 +26,12 @@ from app.models import Case, LearningGroup, Reflection, User
 from app.services import reading_list, workflow
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case, update_case
-from tests.conftest import (
+from tests.support import (
     CHROMIUM,
     PASSWORD,
     app_from,
     close_app,
     publish,
-    serving_live,
 )
 
 pytestmark = pytest.mark.browser
@@ -98,15 +97,6 @@ def instance(tmp_path_factory, fixture_library):
         index_worker.sync(search_index())
     yield app, addresses
     close_app(app)
-
-
-@pytest.fixture(scope="module")
-def live_server(instance):
-    app, _addresses = instance
-    with serving_live(app) as address:
-        yield address
-
-
 
 
 @pytest.fixture(scope="module")

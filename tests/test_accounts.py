@@ -15,7 +15,7 @@ from app.services.accounts import (
     find_user,
 )
 from app.services.validation import ValidationFailed
-from tests.conftest import PASSWORD
+from tests.support import PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase"
 

@@ -10,7 +10,7 @@ from app.models import AuditEntry, User
 from app.services import audit
 from app.services.accounts import create_user
 from app.web.messages import ACTION_LABELS
-from tests.conftest import PASSWORD, Browser, csrf_token, signed_in
+from tests.support import PASSWORD, Browser, csrf_token, signed_in
 
 ADMIN_EMAIL = "beheer@example.nl"
 

@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import ApiToken, AuditEntry, Case, Reflection, User
 from app.services import api_tokens, catalog
 from app.services.open_data import CODEBOOK
-from tests.conftest import app_from, close_app
+from tests.support import app_from, close_app, publish_at
 
 NEW_CASE = {"title": "Dijkversterking met de buurt", "summary": "Samen de dijk op.",
             "body": "We **praatten** eerst.", "roles": ["netwerkend"],
@@ -345,7 +345,6 @@ def test_the_csv_export_holds_what_the_caller_may_see(client, token):
 def test_a_cell_that_looks_like_a_formula_is_defused(app, client, token, editor):
     created = client.post("/api/v1/cases", headers=bearer(token), json={
         **NEW_CASE, "title": "=HYPERLINK(\"http://x\")", "visibility": "public"}).get_json()
-    from tests.conftest import publish_at
     publish_at(app, f"/casussen/{created['slug']}")
     rows = list(csv.DictReader(io.StringIO(
         client.get("/api/v1/export.csv").get_data(as_text=True))))

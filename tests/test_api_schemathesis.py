@@ -18,7 +18,7 @@ from app.services import catalog
 from app.services.accounts import create_user
 from app.services.api_tokens import create_token
 from app.services.content_import import import_content
-from tests.conftest import FIXTURE_CONTENT, PASSWORD, close_app, make_app
+from tests.support import FIXTURE_CONTENT, PASSWORD, close_app, make_app
 
 
 def _library_with_token(folder: Path):

@@ -9,7 +9,7 @@ from sqlalchemy import delete, func, select, update
 from app.extensions import db
 from app.models import AuditEntry, AuditLogIsAppendOnly, User
 from app.services import audit
-from tests.conftest import close_app, make_app
+from tests.support import close_app, make_app
 
 
 def _entry() -> AuditEntry:

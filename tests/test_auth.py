@@ -13,7 +13,7 @@ from app.models import AuditEntry, User
 from app.services.accounts import authenticate, create_user
 from app.services.validation import ValidationFailed
 from app.web.forms import safe_next
-from tests.conftest import PASSWORD, Browser, app_from, close_app, csrf_token, signed_in
+from tests.support import PASSWORD, Browser, app_from, close_app, csrf_token, signed_in
 
 
 def test_signing_in_greets_the_user_and_shows_sign_out(browser, users):

@@ -14,15 +14,13 @@ from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from app.indexer import nodes as index_nodes
-from app.indexer import worker as index_worker
-from app.indexer.handle import search_index
 from app.models import Base, Case, LearningGroup, SignIn, Status, User
 from app.services import api_tokens, backup, reading_list
 from app.services.cases import CaseInput, submit_case
 from app.services.permissions import is_listed
 from app.services.reflections import ReflectionInput, submit_reflection
 from tests import databases
-from tests.conftest import close_app, make_app, signed_in, sync_index
+from tests.support import close_app, make_app, running_indexer, signed_in, sync_index
 from tests.test_cases import VALID as CASE
 from tests.test_faults import eventually, results
 from tests.test_indexing import new_case
@@ -176,11 +174,6 @@ def test_a_backup_taken_while_cases_are_saved_is_one_consistent_state(
                 saved.append(new_case(f"Gelijktijdig bewaard {len(saved)}", users["member"]).id)
                 stop.wait(0.02)
 
-    def keep_indexing():
-        with app.app_context():
-            index_worker.run_worker(search_index(),
-                                index_worker.WorkerSettings(poll_seconds=0.01), stop)
-
     real_copy = backup.copy_database
 
     def copy_amid_saves(source, target):   # a save lands between the index and this copy
@@ -189,18 +182,17 @@ def test_a_backup_taken_while_cases_are_saved_is_one_consistent_state(
         real_copy(source, target)
 
     monkeypatch.setattr(backup, "copy_database", copy_amid_saves)
-    threads = [threading.Thread(target=keep_saving), threading.Thread(target=keep_indexing)]
-    for thread in threads:
-        thread.start()
-    try:
-        assert eventually(lambda: len(saved) >= 2)
-        cli(app, "backup", str(tmp_path / "backup"))
-        copied = len(saved)
-        assert eventually(lambda: len(saved) > copied)   # and saving went on afterwards
-    finally:
-        stop.set()
-        for thread in threads:
-            thread.join(30)
+    saving = threading.Thread(target=keep_saving)
+    saving.start()
+    with running_indexer(app, poll_seconds=0.01, stop=stop, join_seconds=30):
+        try:
+            assert eventually(lambda: len(saved) >= 2)
+            cli(app, "backup", str(tmp_path / "backup"))
+            copied = len(saved)
+            assert eventually(lambda: len(saved) > copied)   # and saving went on afterwards
+        finally:
+            stop.set()
+            saving.join(30)
     _assert_consistent(tmp_path / "backup")
     cli(fresh, "restore", str(tmp_path / "backup"))
     with fresh.app_context():

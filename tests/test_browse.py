@@ -14,7 +14,7 @@ from app.extensions import db
 from app.models import Case, LearningGroup, Role, Term, User
 from app.services.accounts import create_user
 from app.services.browse_facets import FACETS, facet_values
-from tests.conftest import PASSWORD, signed_in
+from tests.support import PASSWORD, signed_in
 
 SEGMENTS = ("beleidsterrein", "organisatie", "belanghebbende", "jaar")
 VIEWERS = ("browser", "member", "outsider", "editor", "author")

@@ -5,14 +5,10 @@ gunicorn and `flask search worker` run beside each other in production.
 """
 import os
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
-from app.indexer import worker as index_worker
-from app.indexer.handle import search_index
-from tests.conftest import CHROMIUM, PASSWORD
+from tests.support import CHROMIUM, PASSWORD, running_indexer, serving_live
 
 pytestmark = pytest.mark.browser
 
@@ -25,32 +21,8 @@ playwright_api = pytest.importorskip("playwright.sync_api")
 
 @pytest.fixture
 def live_server(app, users):
-    server = make_server("127.0.0.1", 0, app, threaded=False)
-    stop = threading.Event()
-
-    def serve():
-        try:
-            server.serve_forever()
-        finally:  # before the thread ends and drops its searcher unclosed
-            app.extensions["casusbank.searchers"].close()
-
-    def index_changes():
-        with app.app_context():
-            index_worker.run_worker(search_index(),
-                                index_worker.WorkerSettings(poll_seconds=0.1), stop)
-
-    serving = threading.Thread(target=serve)
-    indexer = threading.Thread(target=index_changes)
-    serving.start()
-    indexer.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    stop.set()
-    serving.join(5)
-    indexer.join(5)
-    server.server_close()
-
-
+    with serving_live(app) as address, running_indexer(app, poll_seconds=0.1):
+        yield address
 
 
 @pytest.fixture

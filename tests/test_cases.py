@@ -9,7 +9,7 @@ from app.models import Case, ChangeLog, User
 from app.services import cases
 from app.services.cases import CaseInput, check_case, submit_case
 from app.services.validation import ValidationFailed
-from tests.conftest import publish_at, sync_index
+from tests.support import csrf_token, publish_at, sync_index
 
 VALID = {
     "title": "Wateroverlast in de binnenstad",
@@ -124,8 +124,7 @@ def test_the_form_asks_signed_out_visitors_to_sign_in(browser):
 
 
 def test_posting_without_signing_in_stores_nothing(app, browser):
-    token = __import__("tests.conftest", fromlist=["csrf_token"]).csrf_token(browser.client,
-                                                                             "/inloggen")
+    token = csrf_token(browser.client, "/inloggen")
     response = browser.client.post("/casussen/nieuw", data={**VALID, "csrf_token": token})
     assert response.status_code == 302
     with app.app_context():

@@ -5,7 +5,7 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import User
-from tests.conftest import FIXTURE_CONTENT, PASSWORD
+from tests.support import FIXTURE_CONTENT, PASSWORD
 
 
 def run(app, *args, **kwargs):

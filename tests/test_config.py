@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 
 from app.config import PROJECT_DIR, configure, settings_from_environment
-from tests.conftest import app_from, close_app
+from tests.support import app_from, close_app
 
 
 def test_defaults_keep_everything_inside_the_project(tmp_path):

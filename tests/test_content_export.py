@@ -24,7 +24,7 @@ from app.services.content_import import ContentInvalid, import_content
 from app.services.export_folder import MANIFEST
 from app.services.reflections import PROMPT_HEADINGS, ReflectionInput, submit_reflection
 from app.services.validation import Checker
-from tests.conftest import PASSWORD, app_from, close_app
+from tests.support import PASSWORD, app_from, close_app
 
 # Markdown that tempts a file format to misread it: a '---' line, front-matter lookalikes,
 # headings, code, HTML, Windows line ends, decomposed accents and trailing spaces.

@@ -11,7 +11,7 @@ from app.services.cases import case_snapshot
 from app.services.content_import import ContentInvalid, import_content
 from app.services.reflections import reflection_snapshot
 from app.services.revisions import history
-from tests.conftest import FIXTURE_CONTENT, PASSWORD
+from tests.support import FIXTURE_CONTENT, PASSWORD
 
 
 @pytest.fixture

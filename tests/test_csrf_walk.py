@@ -16,7 +16,7 @@ from app.services import reading_list
 from app.services.accounts import create_user
 from app.services.api_tokens import create_token
 from tests import databases
-from tests.conftest import PASSWORD, csrf_token, signed_in
+from tests.support import PASSWORD, csrf_token, signed_in
 
 ADMIN = "beheer@example.nl"
 CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -9,7 +9,7 @@ from app.models import AuditEntry, Case, LearningGroup, Reflection, Role, Term, 
 from app.services import merge, revisions, workflow
 from app.services.cases import case_as_input, update_case
 from app.services.validation import Refused
-from tests.conftest import signed_in, sync_index
+from tests.support import signed_in, sync_index
 
 EDITOR = "redactie@example.nl"
 

@@ -27,13 +27,14 @@ from app.models import Case, ChangeLog
 from app.search.index import POINTER, PROGRESS, REBUILDING
 from app.services import search as search_service
 from app.services.accounts import create_user
-from tests.conftest import (
+from tests.support import (
     PASSWORD,
     app_from,
     close_app,
     csrf_token,
     make_app,
     publish_at,
+    running_indexer,
     signed_in,
     sync_index,
 )
@@ -130,21 +131,8 @@ def test_status_finds_damage_no_search_has_met_yet_and_the_indexer_repairs_it(ap
 def test_the_indexer_rebuilds_a_deleted_index_by_itself(app, browser):
     count, _html = results(browser)
     DAMAGE["folder deleted"](app)
-    stop = threading.Event()
-
-    def indexer():
-        with app.app_context():
-            index_worker.run_worker(search_index(),
-                                index_worker.WorkerSettings(poll_seconds=0.02), stop)
-
-    worker = threading.Thread(target=indexer)
-    worker.start()
-    try:
-        with app.app_context():
-            assert eventually(search_index().is_usable)
-    finally:
-        stop.set()
-        worker.join(10)
+    with running_indexer(app, poll_seconds=0.02, join_seconds=10), app.app_context():
+        assert eventually(search_index().is_usable)
     assert results(browser)[0] == count
 
 

@@ -8,7 +8,7 @@ from app.models import AuditEntry, Case, User
 from app.services import history, revisions
 from app.services.cases import CaseInput, submit_case, update_case
 from app.services.reflections import ReflectionInput, submit_reflection, update_reflection
-from tests.conftest import publish, signed_in
+from tests.support import publish, signed_in
 
 CASE = {"title": "Peilbesluit in de polder", "summary": "Boeren en natuur willen elk een ander"
         " waterpeil.", "body": "De provincie besloot snel over het peil.",

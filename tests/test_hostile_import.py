@@ -22,7 +22,7 @@ from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, Role, Term
 from app.services.cases import case_snapshot
 from app.services.reflections import reflection_snapshot
-from tests.conftest import FIXTURE_CONTENT, app_from, close_app
+from tests.support import FIXTURE_CONTENT, app_from, close_app
 
 CASE = """---
 title: {title}

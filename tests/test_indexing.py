@@ -19,7 +19,7 @@ from app.search import IndexBusy, SearchIndex, SearchRequest, run_search
 from app.search.index import POINTER, PROGRESS
 from app.services.cases import CaseInput, submit_case
 from app.services.permissions import access_grants
-from tests.conftest import close_app, make_app, publish
+from tests.support import close_app, make_app, publish, run_indexer, running_indexer
 
 
 def new_case(title, author_id, **fields):
@@ -252,25 +252,12 @@ def test_status_reports_the_backlog(ctx, users):
 
 
 def test_the_worker_follows_the_log_within_a_second_or_two(app, users):
-    stop = threading.Event()
-
-    def work():
-        with app.app_context():
-            index_worker.run_worker(search_index(),
-                                index_worker.WorkerSettings(poll_seconds=0.05), stop)
-
-    worker = threading.Thread(target=work)
-    worker.start()
-    try:
-        with app.app_context():
-            case = new_case("Brakwater", users["member"])
-            deadline = time.monotonic() + 2
-            while found("brakwater") != [case.search_key] and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert found("brakwater") == [case.search_key]
-    finally:
-        stop.set()
-        worker.join(5)
+    with running_indexer(app, poll_seconds=0.05), app.app_context():
+        case = new_case("Brakwater", users["member"])
+        deadline = time.monotonic() + 2
+        while found("brakwater") != [case.search_key] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert found("brakwater") == [case.search_key]
 
 
 def test_the_worker_survives_a_failing_round(app, users, monkeypatch, caplog):
@@ -286,9 +273,7 @@ def test_the_worker_survives_a_failing_round(app, users, monkeypatch, caplog):
 
     stop = threading.Event()
     monkeypatch.setattr(index_worker, "sync", flaky)
-    with app.app_context():
-        index_worker.run_worker(search_index(),
-                            index_worker.WorkerSettings(poll_seconds=0.01), stop)
+    run_indexer(app, poll_seconds=0.01, stop=stop)
     assert len(calls) == 2
     assert "indexing failed" in caplog.text
 
@@ -338,25 +323,13 @@ def test_several_processes_saving_at_once_lose_no_update(app, users, tmp_path):
                for n in range(WRITERS)]
     for process in writers:
         process.start()
-    stop = threading.Event()
-
-    def index_meanwhile():
-        with app.app_context():
-            index_worker.run_worker(search_index(),
-                                index_worker.WorkerSettings(poll_seconds=0.02), stop)
-
-    indexer = threading.Thread(target=index_meanwhile)
-    indexer.start()
-    start.set()
-    try:
+    with running_indexer(app, poll_seconds=0.02, join_seconds=10):
+        start.set()
         for process in writers:
             process.join(120)
         assert [process.exitcode for process in writers] == [0] * WRITERS
         with app.app_context():
             _wait_for_the_indexer()   # no final sync: the indexer alone must get there
-    finally:
-        stop.set()
-        indexer.join(10)
     with app.app_context():
         saved = set(db.session.scalars(
             select(Case.id).where(Case.title.like("Gelijktijdig %"))))

@@ -26,7 +26,7 @@ from app.models import Case
 from app.services.search import LONGEST_API_QUERY
 from app.services.validation import Checker, has_control_characters
 from app.web.forms import FIELD_LIMITS, MAX_ADDRESS_BYTES
-from tests.conftest import CHROMIUM, csrf_token, publish_at, signed_in, sync_index
+from tests.support import CHROMIUM, csrf_token, publish_at, signed_in, sync_index
 from tests.test_csrf_walk import ADMIN, OTHER_CASE, address, database_rows, make_world
 
 TEXT_INPUTS = {"text", "search", "email", "password", "url", "tel"}

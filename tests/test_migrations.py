@@ -11,7 +11,7 @@ from sqlalchemy import MetaData, Table, inspect, select
 
 from app.extensions import db
 from app.models import User
-from tests.conftest import close_app, make_app
+from tests.support import close_app, make_app
 
 
 def _schema_differences() -> list:

@@ -10,7 +10,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import urllib.parse
 import urllib.request
@@ -30,7 +29,7 @@ from app.search import IndexMissing, SearchIndex
 from app.services.accounts import create_user
 from app.services.content_import import import_content
 from tests import databases
-from tests.conftest import FIXTURE_CONTENT, PASSWORD, app_from, close_app
+from tests.support import FIXTURE_CONTENT, PASSWORD, app_from, close_app, running_indexer
 from tests.test_indexing import new_case
 from tests.test_serve import Session, flask, free_port, wait_until_up
 
@@ -274,23 +273,11 @@ def test_an_idle_indexer_writes_its_row_at_most_every_few_seconds(two_nodes, mon
 def test_the_worker_registers_its_node_without_any_changes(two_nodes):
     app, node_a, _node_b = two_nodes
     age("a", 1)
-    stop = threading.Event()
-    worker = threading.Thread(target=lambda: run_worker_in(app, node_a, stop))
-    worker.start()
-    try:
+    with running_indexer(app, poll_seconds=0.02, index=node_a):
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and seen_seconds("a") > 60:
             time.sleep(0.05)
-    finally:
-        stop.set()
-        worker.join(5)
     assert seen_seconds("a") < 60
-
-
-def run_worker_in(app, index, stop) -> None:
-    with app.app_context():
-        index_worker.run_worker(index, index_worker.WorkerSettings(poll_seconds=0.02), stop)
-        db.session.remove()
 
 
 def seen_seconds(node: str) -> float:

@@ -22,7 +22,7 @@ from app import create_app
 from app.config import PROJECT_DIR, MissingSharedSetting, configure
 from app.extensions import limiter
 from app.services.accounts import create_user
-from tests.conftest import PASSWORD, Browser, app_from, close_app, csrf_token, make_app, release_app
+from tests.support import PASSWORD, Browser, app_from, close_app, csrf_token, make_app, release_app
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"
 REQUIRED = bool(os.environ.get("CASUSBANK_REQUIRE_SERVERS"))

@@ -9,7 +9,7 @@ from app.models import User
 from app.services.browse import ROLE_PAGE_ITEMS
 from app.services.cases import CaseInput, submit_case
 from app.services.reflections import ReflectionInput, submit_reflection
-from tests.conftest import publish
+from tests.support import publish
 
 PAGES = ["/", "/rollen", "/rollen/responsief", "/casussen/",
          "/casussen/geluidsmaatregelen-hsl-zuid", "/reflecties/", "/reflecties/1",

@@ -7,7 +7,7 @@ import re
 from app.extensions import db
 from app.models import User
 from app.services.reflections import ReflectionInput, submit_reflection
-from tests.conftest import publish
+from tests.support import publish
 
 PAGE = "/reflecties/patronen"
 

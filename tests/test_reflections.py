@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models import Reflection, User
 from app.services.reflections import ReflectionInput, check_reflection, submit_reflection
 from app.services.validation import ValidationFailed
-from tests.conftest import publish_at, sync_index
+from tests.support import publish_at, sync_index
 
 VALID = {
     "title": "Een avond met de bewonersstichting",

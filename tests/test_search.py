@@ -11,7 +11,7 @@ from app.search.index import POINTER
 from app.search.query import marked_html
 from app.services.cases import CaseInput, submit_case
 from app.services.search import search_items
-from tests.conftest import publish, sync_index
+from tests.support import publish, sync_index
 
 
 def titles(response):

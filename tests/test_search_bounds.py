@@ -21,7 +21,7 @@ from app.search.expansion import (
 from app.search.parsing import parse_user_query
 from app.search.postings import Postings
 from app.search.scoring import Scorer
-from tests.conftest import sync_index
+from tests.support import sync_index
 from tests.test_search import search, titles
 from tests.test_search_features import _write as write_case
 from tests.test_search_package import EVERYONE

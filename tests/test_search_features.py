@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import Case, ChangeLog, User, utcnow
 from app.search.index import REBUILDING
 from app.services.cases import CaseInput, submit_case
-from tests.conftest import publish, sync_index
+from tests.support import publish, sync_index
 from tests.test_search import search, titles
 
 HSL = "Geluidsmaatregelen HSL-Zuid Lansingerland"

@@ -20,7 +20,7 @@ from app.config import PROJECT_DIR
 from app.web.forms import FIELD_LIMITS
 from bench.consistency_texts import Words
 from tests import databases
-from tests.conftest import FIXTURE_CONTENT, PASSWORD
+from tests.support import FIXTURE_CONTENT, PASSWORD
 
 pytestmark = pytest.mark.slow
 

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import SignIn, User, utcnow
 from app.services import sessions
 from app.web.auth import SESSION_TOKEN
-from tests.conftest import Browser, csrf_token, signed_in
+from tests.support import Browser, csrf_token, signed_in
 from tests.test_faults import long_writer
 
 PRIVATE_PAGE = "/mijn-bijdragen"   # signed in: 200; signed out: 302 to the sign-in page

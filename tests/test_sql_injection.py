@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from app.extensions import db
-from tests.conftest import signed_in
+from tests.support import signed_in
 from tests.test_csrf_walk import ADMIN, database_rows, make_world
 
 INJECTIONS = [

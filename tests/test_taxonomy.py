@@ -19,7 +19,7 @@ from app.models import (
 )
 from app.services import catalog, taxonomy
 from app.services.content_import import import_content
-from tests.conftest import FIXTURE_CONTENT, sync_index
+from tests.support import FIXTURE_CONTENT, sync_index
 
 LIST = "/redactie/taxonomie/{}/"
 EDIT = "/redactie/taxonomie/{}/wijzigen?item={}"

@@ -23,7 +23,7 @@ from app.models import Case, LearningGroup, Reflection, Role, User
 from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case
 from app.services.validation import slugify
-from tests.conftest import PASSWORD, Browser, app_from, close_app
+from tests.support import PASSWORD, Browser, app_from, close_app
 
 VISIBILITIES = ("private", "group", "internal", "public")
 STATUSES = ("draft", "submitted", "sent_back", "published", "archived")

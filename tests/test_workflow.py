@@ -15,7 +15,7 @@ from app.services.reflections import (
     update_reflection,
 )
 from app.services.validation import Refused, ValidationFailed
-from tests.conftest import sync_index
+from tests.support import sync_index
 
 CASE = {"title": "Peilbesluit in de polder", "summary": "Boeren en natuur willen elk een ander"
         " waterpeil.", "body": "Het waterschap zocht een peil dat iedereen kon dragen.",

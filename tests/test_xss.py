@@ -42,7 +42,7 @@ from app.services.accounts import create_user
 from app.services.cases import CaseInput, submit_case, update_case
 from app.services.content_import import import_content
 from app.services.reflections import ReflectionInput, submit_reflection
-from tests.conftest import CHROMIUM, FIXTURE_CONTENT, PASSWORD, close_app, make_app, serving_live
+from tests.support import CHROMIUM, FIXTURE_CONTENT, PASSWORD, close_app, make_app
 
 pytestmark = pytest.mark.browser
 REQUIRED = bool(os.environ.get("CASUSBANK_REQUIRE_BROWSER"))
@@ -166,13 +166,6 @@ def instance(tmp_path_factory):
         index_worker.sync(search_index())
     yield app, addresses
     close_app(app)
-
-
-@pytest.fixture(scope="module")
-def live_server(instance):
-    app, _addresses = instance
-    with serving_live(app) as address:
-        yield address
 
 
 # --- the browser: one page per reader that records whatever a payload might do ------------
