@@ -15,11 +15,12 @@ from app.cli_tokens import token_cli
 from app.database import refresh_planner_statistics
 from app.indexer.cli import search_cli, stop_on_signals
 from app.models import SiteRole
-from app.services import backup, users
-from app.services.accounts import create_user, find_user
-from app.services.content_export import ExportFailed, export_content
-from app.services.content_import import ContentInvalid, import_content
-from app.services.export_folder import MANIFEST
+from app.services.exchange import backup
+from app.services.exchange.content_export import ExportFailed, export_content
+from app.services.exchange.content_import import ContentInvalid, import_content
+from app.services.exchange.export_folder import MANIFEST
+from app.services.people import users
+from app.services.people.accounts import create_user, find_user
 from app.services.validation import ValidationFailed
 
 user_cli = AppGroup("user", help="Manage local accounts.")

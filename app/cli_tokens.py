@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from app.services import api_tokens
-from app.services.accounts import find_user
+from app.services.people import api_tokens
+from app.services.people.accounts import find_user
 from app.services.validation import ValidationFailed
 
 token_cli = AppGroup("token", help="Personal API tokens (Authorization: Bearer …).")

@@ -27,9 +27,10 @@ from app.extensions import db
 from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import User
-from app.services import api_tokens, workflow
-from app.services.accounts import create_user
-from app.services.cases import CaseInput, submit_case
+from app.services.contributing.cases import CaseInput, submit_case
+from app.services.editorial import workflow
+from app.services.people import api_tokens
+from app.services.people.accounts import create_user
 from bench.consistency_checks import Checker, truth_of
 from bench.consistency_cluster import Cluster, site_environment
 from bench.consistency_texts import Item, Version, Words

@@ -25,8 +25,8 @@ from app.extensions import db
 from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import Case, Status, User, utcnow
-from app.services.accounts import create_user
-from app.services.cases import case_as_input, update_case
+from app.services.contributing.cases import case_as_input, update_case
+from app.services.people.accounts import create_user
 from bench.bwb import articles, load
 from bench.instance import temporary_casusbank
 from bench.speed import minimal_content

@@ -41,7 +41,7 @@ from bench.fts5_speed import Fts5Bench
 from bench.instance import temporary_casusbank
 from bench.speed import minimal_content, peak_rss_mb
 
-MAX_CHARS = 500   # what the search page keeps of a query (services/search.py)
+MAX_CHARS = 500   # what the search page keeps of a query (services/reading/search.py)
 _FTS5_OPERATORS = {"AND", "OR", "NOT"}
 # Words with synonyms in content/synonyms.yml, most of them standing for a phrase.
 SYNONYMS = ["IenW", "EZK", "LNV", "BZK", "RES", "KRW", "PAS", "Awb", "Woo", "AVG", "HSL", "RWS",

@@ -36,9 +36,9 @@ from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.indexer.outbox import _record_changes
 from app.search import SearchRequest, run_search
-from app.services.accounts import create_user
-from app.services.cases import CaseInput, submit_case
-from app.services.content_import import import_content
+from app.services.contributing.cases import CaseInput, submit_case
+from app.services.exchange.content_import import import_content
+from app.services.people.accounts import create_user
 from app.services.permissions import access_grants
 
 

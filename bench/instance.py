@@ -21,7 +21,7 @@ from app.config import PROJECT_DIR
 from app.extensions import db
 from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
-from app.services.content_import import import_content
+from app.services.exchange.content_import import import_content
 
 
 def _on_server(server_url: str):

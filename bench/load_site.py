@@ -17,7 +17,7 @@ from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import Case, Status, TermKind, Visibility
 from app.services import catalog
-from app.services.accounts import create_user
+from app.services.people.accounts import create_user
 from bench.bwb import articles, load
 from bench.speed import Query, minimal_content, query_mix
 

@@ -10,8 +10,8 @@ import pytest
 from app.extensions import db
 from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
-from app.services.accounts import create_user
-from app.services.content_import import import_content
+from app.services.exchange.content_import import import_content
+from app.services.people.accounts import create_user
 from tests import databases
 from tests.support import (
     CHROMIUM,

@@ -23,7 +23,7 @@ from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import Case, Reflection, User
 from app.search import SearchIndex
-from app.services import workflow
+from app.services.editorial import workflow
 from tests import databases
 
 FIXTURE_CONTENT = Path(__file__).parent / "fixtures" / "content"
@@ -113,7 +113,7 @@ def run_indexer(app, poll_seconds: float, stop: threading.Event,
     tests start the worker, so a move of the indexing code changes one line here."""
     with app.app_context():
         index_worker.run_worker(search_index() if index is None else index,
-                            index_worker.WorkerSettings(poll_seconds=poll_seconds), stop)
+                                index_worker.WorkerSettings(poll_seconds=poll_seconds), stop)
 
 
 @contextmanager

@@ -23,9 +23,10 @@ from app.extensions import db
 from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import Case, LearningGroup, Reflection, User
-from app.services import reading_list, workflow
-from app.services.accounts import create_user
-from app.services.cases import CaseInput, submit_case, update_case
+from app.services.contributing.cases import CaseInput, submit_case, update_case
+from app.services.editorial import workflow
+from app.services.people.accounts import create_user
+from app.services.reading import reading_list
 from tests.support import (
     CHROMIUM,
     PASSWORD,

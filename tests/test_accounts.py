@@ -5,9 +5,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, User
-from app.services import sessions
-from app.services import users as user_service
-from app.services.accounts import (
+from app.services.people import sessions
+from app.services.people import users as user_service
+from app.services.people.accounts import (
     MIN_PASSWORD_LENGTH,
     authenticate,
     change_password,

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, User
-from app.services import audit
-from app.services.accounts import create_user
+from app.services.editorial import audit
+from app.services.people.accounts import create_user
 from app.web.messages import ACTION_LABELS
 from tests.support import PASSWORD, Browser, csrf_token, signed_in
 

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import ApiToken, AuditEntry, Case, Reflection, User
-from app.services import api_tokens, catalog
-from app.services.open_data import CODEBOOK
+from app.services import catalog
+from app.services.exchange.open_data import CODEBOOK
+from app.services.people import api_tokens
 from tests.support import app_from, close_app, publish_at
 
 NEW_CASE = {"title": "Dijkversterking met de buurt", "summary": "Samen de dijk op.",

@@ -15,9 +15,9 @@ from app.extensions import db
 from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.services import catalog
-from app.services.accounts import create_user
-from app.services.api_tokens import create_token
-from app.services.content_import import import_content
+from app.services.exchange.content_import import import_content
+from app.services.people.accounts import create_user
+from app.services.people.api_tokens import create_token
 from tests.support import FIXTURE_CONTENT, PASSWORD, close_app, make_app
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import delete, func, select, update
 
 from app.extensions import db
 from app.models import AuditEntry, AuditLogIsAppendOnly, User
-from app.services import audit
+from app.services.editorial import audit
 from tests.support import close_app, make_app
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.config import settings_from_environment
 from app.extensions import db
 from app.models import AuditEntry, User
-from app.services.accounts import authenticate, create_user
+from app.services.people.accounts import authenticate, create_user
 from app.services.validation import ValidationFailed
 from app.web.forms import safe_next
 from tests.support import PASSWORD, Browser, app_from, close_app, csrf_token, signed_in

@@ -15,10 +15,12 @@ from sqlalchemy.engine import make_url
 from app.extensions import db
 from app.indexer import nodes as index_nodes
 from app.models import Base, Case, LearningGroup, SignIn, Status, User
-from app.services import api_tokens, backup, reading_list
-from app.services.cases import CaseInput, submit_case
+from app.services.contributing.cases import CaseInput, submit_case
+from app.services.contributing.reflections import ReflectionInput, submit_reflection
+from app.services.exchange import backup
+from app.services.people import api_tokens
 from app.services.permissions import is_listed
-from app.services.reflections import ReflectionInput, submit_reflection
+from app.services.reading import reading_list
 from tests import databases
 from tests.support import close_app, make_app, running_indexer, signed_in, sync_index
 from tests.test_cases import VALID as CASE
@@ -114,7 +116,7 @@ def _one_of_everything(app, users) -> None:
 def test_every_table_comes_back_row_for_row_but_the_sessions(filled, fresh, tmp_path, users):
     """Every table of the database holds rows before the backup, so that one a backup or
     a restore missed shows here: a new table fails this test until it gets rows above.
-    The signed-in sessions are left out on purpose (app/services/backup.py)."""
+    The signed-in sessions are left out on purpose (app/services/exchange/backup.py)."""
     _one_of_everything(filled, users)
     before = every_row(filled)
     with filled.app_context(), db.engine.connect() as connection:

@@ -12,8 +12,8 @@ from sqlalchemy import event, select
 
 from app.extensions import db
 from app.models import Case, LearningGroup, Role, Term, User
-from app.services.accounts import create_user
-from app.services.browse_facets import FACETS, facet_values
+from app.services.people.accounts import create_user
+from app.services.reading.browse_facets import FACETS, facet_values
 from tests.support import PASSWORD, signed_in
 
 SEGMENTS = ("beleidsterrein", "organisatie", "belanghebbende", "jaar")

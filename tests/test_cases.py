@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Case, ChangeLog, User
-from app.services import cases
-from app.services.cases import CaseInput, check_case, submit_case
+from app.services.contributing import cases
+from app.services.contributing.cases import CaseInput, check_case, submit_case
 from app.services.validation import ValidationFailed
 from tests.support import csrf_token, publish_at, sync_index
 

@@ -16,13 +16,17 @@ from app.models import (
     Term,
     User,
 )
-from app.services import workflow
-from app.services.accounts import create_user
-from app.services.cases import CaseInput, submit_case
-from app.services.content_export import ExportFailed, export_content, reflection_key
-from app.services.content_import import ContentInvalid, import_content
-from app.services.export_folder import MANIFEST
-from app.services.reflections import PROMPT_HEADINGS, ReflectionInput, submit_reflection
+from app.services.contributing.cases import CaseInput, submit_case
+from app.services.contributing.reflections import (
+    PROMPT_HEADINGS,
+    ReflectionInput,
+    submit_reflection,
+)
+from app.services.editorial import workflow
+from app.services.exchange.content_export import ExportFailed, export_content, reflection_key
+from app.services.exchange.content_import import ContentInvalid, import_content
+from app.services.exchange.export_folder import MANIFEST
+from app.services.people.accounts import create_user
 from app.services.validation import Checker
 from tests.support import PASSWORD, app_from, close_app
 
@@ -299,7 +303,8 @@ def test_an_interrupted_export_leaves_the_earlier_one_whole(library, tmp_path, m
         def interrupted(self, case_slugs):
             raise KeyboardInterrupt
 
-        monkeypatch.setattr("app.services.content_export._Writer._reflections", interrupted)
+        monkeypatch.setattr("app.services.exchange.content_export._Writer._reflections",
+                            interrupted)
         with pytest.raises(KeyboardInterrupt):
             export_content(target)
     assert {p: p.read_bytes() for p in target.rglob("*") if p.is_file()} == before

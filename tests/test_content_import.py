@@ -6,11 +6,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Case, ChangeLog, LearningGroup, Reflection, Revision, Role, Term
-from app.services.accounts import create_user
-from app.services.cases import case_snapshot
-from app.services.content_import import ContentInvalid, import_content
-from app.services.reflections import reflection_snapshot
-from app.services.revisions import history
+from app.services.contributing.cases import case_snapshot
+from app.services.contributing.reflections import reflection_snapshot
+from app.services.contributing.revisions import history
+from app.services.exchange.content_import import ContentInvalid, import_content
+from app.services.people.accounts import create_user
 from tests.support import FIXTURE_CONTENT, PASSWORD
 
 

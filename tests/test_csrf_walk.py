@@ -12,9 +12,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, Reflection, Term
-from app.services import reading_list
-from app.services.accounts import create_user
-from app.services.api_tokens import create_token
+from app.services.people.accounts import create_user
+from app.services.people.api_tokens import create_token
+from app.services.reading import reading_list
 from tests import databases
 from tests.support import PASSWORD, csrf_token, signed_in
 

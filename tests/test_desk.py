@@ -6,8 +6,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Case, LearningGroup, Reflection, Role, Term, User, utcnow
-from app.services import merge, revisions, workflow
-from app.services.cases import case_as_input, update_case
+from app.services.contributing import revisions
+from app.services.contributing.cases import case_as_input, update_case
+from app.services.editorial import merge, workflow
 from app.services.validation import Refused
 from tests.support import signed_in, sync_index
 

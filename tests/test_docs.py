@@ -36,7 +36,12 @@ def test_every_command_is_documented(app):
 
 
 def test_every_front_matter_key_is_documented():
-    from app.services.content_import import CASE_KEYS, GROUP_KEYS, REFLECTION_KEYS, ROLE_KEYS
+    from app.services.exchange.content_import import (
+        CASE_KEYS,
+        GROUP_KEYS,
+        REFLECTION_KEYS,
+        ROLE_KEYS,
+    )
     content_section = README[README.index("## Content"):README.index("## Search")]
     for key in sorted(CASE_KEYS | REFLECTION_KEYS | ROLE_KEYS | GROUP_KEYS):
         assert re.search(rf"\b{key}\b", content_section), key
@@ -57,7 +62,7 @@ def test_no_machine_paths_in_tracked_text():
 
 
 def test_the_open_data_codebook_lists_every_column():
-    from app.services.open_data import CODEBOOK
+    from app.services.exchange.open_data import CODEBOOK
     section = README[README.index("### Open data"):README.index("## Benchmarks")]
     for columns in CODEBOOK.values():
         for column, meaning in columns.items():

@@ -25,8 +25,8 @@ from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import Case, ChangeLog
 from app.search.index import POINTER, PROGRESS, REBUILDING
-from app.services import search as search_service
-from app.services.accounts import create_user
+from app.services.people.accounts import create_user
+from app.services.reading import search as search_service
 from tests.support import (
     PASSWORD,
     app_from,

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Case, User
-from app.services import featured
+from app.services.editorial import featured
 
 HSL = "geluidsmaatregelen-hsl-zuid"          # public
 DIKE = "interne-dijkcasus"                   # internal

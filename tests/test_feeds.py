@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, Role, Term, User
-from app.services.cases import CaseInput, case_as_input, submit_case, update_case
+from app.services.contributing.cases import CaseInput, case_as_input, submit_case, update_case
 from tests.support import publish
 
 A = "{http://www.w3.org/2005/Atom}"

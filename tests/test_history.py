@@ -5,9 +5,13 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Case, User
-from app.services import history, revisions
-from app.services.cases import CaseInput, submit_case, update_case
-from app.services.reflections import ReflectionInput, submit_reflection, update_reflection
+from app.services.contributing import history, revisions
+from app.services.contributing.cases import CaseInput, submit_case, update_case
+from app.services.contributing.reflections import (
+    ReflectionInput,
+    submit_reflection,
+    update_reflection,
+)
 from tests.support import publish, signed_in
 
 CASE = {"title": "Peilbesluit in de polder", "summary": "Boeren en natuur willen elk een ander"

@@ -14,7 +14,7 @@ from app import rendering
 from app.extensions import db
 from app.markdown_limits import MAX_NESTING, markup_problem
 from app.models import Case, Reflection, User
-from app.services import api_tokens
+from app.services.people import api_tokens
 from app.web.api.json_body import MAX_JSON_DEPTH, nesting_depth
 from app.web.messages import GENERAL
 

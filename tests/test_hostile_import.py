@@ -20,8 +20,8 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, Role, Term
-from app.services.cases import case_snapshot
-from app.services.reflections import reflection_snapshot
+from app.services.contributing.cases import case_snapshot
+from app.services.contributing.reflections import reflection_snapshot
 from tests.support import FIXTURE_CONTENT, app_from, close_app
 
 CASE = """---

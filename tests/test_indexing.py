@@ -17,7 +17,7 @@ from app.indexer.handle import search_index
 from app.models import Case, ChangeLog, User
 from app.search import IndexBusy, SearchIndex, SearchRequest, run_search
 from app.search.index import POINTER, PROGRESS
-from app.services.cases import CaseInput, submit_case
+from app.services.contributing.cases import CaseInput, submit_case
 from app.services.permissions import access_grants
 from tests.support import close_app, make_app, publish, run_indexer, running_indexer
 

@@ -23,7 +23,7 @@ from werkzeug.test import encode_multipart
 
 from app.extensions import db
 from app.models import Case
-from app.services.search import LONGEST_API_QUERY
+from app.services.reading.search import LONGEST_API_QUERY
 from app.services.validation import Checker, has_control_characters
 from app.web.forms import FIELD_LIMITS, MAX_ADDRESS_BYTES
 from tests.support import CHROMIUM, csrf_token, publish_at, signed_in, sync_index

@@ -1,14 +1,14 @@
 """Cases and reflections take one path through the shared steps and differ there only in
-data: each kind's form, declared once (services/item_kind.py), is what its input holds
+data: each kind's form, declared once (services/contributing/item_kind.py), is what its input holds
 and what the API takes."""
 from __future__ import annotations
 
 from dataclasses import fields
 
 from app.models import Visibility
-from app.services.cases import CASE_KIND, CaseInput
-from app.services.item_kind import FormField
-from app.services.reflections import REFLECTION_KIND, ReflectionInput
+from app.services.contributing.cases import CASE_KIND, CaseInput
+from app.services.contributing.item_kind import FormField
+from app.services.contributing.reflections import REFLECTION_KIND, ReflectionInput
 from app.web.api.write import CASE_FIELDS, REFLECTION_FIELDS
 
 

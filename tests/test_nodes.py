@@ -26,8 +26,8 @@ from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import Case, ChangeLog, IndexNode, Reflection, Status, Visibility, utcnow
 from app.search import IndexMissing, SearchIndex
-from app.services.accounts import create_user
-from app.services.content_import import import_content
+from app.services.exchange.content_import import import_content
+from app.services.people.accounts import create_user
 from tests import databases
 from tests.support import FIXTURE_CONTENT, PASSWORD, app_from, close_app, running_indexer
 from tests.test_indexing import new_case

@@ -21,7 +21,7 @@ from flask import Flask
 from app import create_app
 from app.config import PROJECT_DIR, MissingSharedSetting, configure
 from app.extensions import limiter
-from app.services.accounts import create_user
+from app.services.people.accounts import create_user
 from tests.support import PASSWORD, Browser, app_from, close_app, csrf_token, make_app, release_app
 
 REDIS_SERVER = shutil.which("redis-server") or "/usr/bin/redis-server"

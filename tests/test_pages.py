@@ -6,9 +6,9 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import User
-from app.services.browse import ROLE_PAGE_ITEMS
-from app.services.cases import CaseInput, submit_case
-from app.services.reflections import ReflectionInput, submit_reflection
+from app.services.contributing.cases import CaseInput, submit_case
+from app.services.contributing.reflections import ReflectionInput, submit_reflection
+from app.services.reading.browse import ROLE_PAGE_ITEMS
 from tests.support import publish
 
 PAGES = ["/", "/rollen", "/rollen/responsief", "/casussen/",

@@ -6,7 +6,7 @@ import re
 
 from app.extensions import db
 from app.models import User
-from app.services.reflections import ReflectionInput, submit_reflection
+from app.services.contributing.reflections import ReflectionInput, submit_reflection
 from tests.support import publish
 
 PAGE = "/reflecties/patronen"

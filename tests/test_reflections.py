@@ -4,7 +4,11 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Reflection, User
-from app.services.reflections import ReflectionInput, check_reflection, submit_reflection
+from app.services.contributing.reflections import (
+    ReflectionInput,
+    check_reflection,
+    submit_reflection,
+)
 from app.services.validation import ValidationFailed
 from tests.support import publish_at, sync_index
 

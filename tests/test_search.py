@@ -9,8 +9,8 @@ from app.extensions import db
 from app.models import User
 from app.search.index import POINTER
 from app.search.query import marked_html
-from app.services.cases import CaseInput, submit_case
-from app.services.search import search_items
+from app.services.contributing.cases import CaseInput, submit_case
+from app.services.reading.search import search_items
 from tests.support import publish, sync_index
 
 

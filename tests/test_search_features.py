@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Case, ChangeLog, User, utcnow
 from app.search.index import REBUILDING
-from app.services.cases import CaseInput, submit_case
+from app.services.contributing.cases import CaseInput, submit_case
 from tests.support import publish, sync_index
 from tests.test_search import search, titles
 

@@ -7,7 +7,7 @@ from sqlalchemy import delete, event, select
 
 from app.extensions import db
 from app.models import SignIn, User, utcnow
-from app.services import sessions
+from app.services.people import sessions
 from app.web.auth import SESSION_TOKEN
 from tests.support import Browser, csrf_token, signed_in
 from tests.test_faults import long_writer

@@ -17,8 +17,9 @@ from app.models import (
     TermKind,
     User,
 )
-from app.services import catalog, taxonomy
-from app.services.content_import import import_content
+from app.services import catalog
+from app.services.editorial import taxonomy
+from app.services.exchange.content_import import import_content
 from tests.support import FIXTURE_CONTENT, sync_index
 
 LIST = "/redactie/taxonomie/{}/"

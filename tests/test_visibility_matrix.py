@@ -20,8 +20,8 @@ from app.extensions import db
 from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import Case, LearningGroup, Reflection, Role, User
-from app.services.accounts import create_user
-from app.services.cases import CaseInput, submit_case
+from app.services.contributing.cases import CaseInput, submit_case
+from app.services.people.accounts import create_user
 from app.services.validation import slugify
 from tests.support import PASSWORD, Browser, app_from, close_app
 

@@ -6,14 +6,14 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import AuditEntry, Case, Reflection, User
-from app.services import workflow
-from app.services.cases import CaseInput, case_as_input, submit_case, update_case
-from app.services.reflections import (
+from app.services.contributing.cases import CaseInput, case_as_input, submit_case, update_case
+from app.services.contributing.reflections import (
     ReflectionInput,
     reflection_as_input,
     submit_reflection,
     update_reflection,
 )
+from app.services.editorial import workflow
 from app.services.validation import Refused, ValidationFailed
 from tests.support import sync_index
 

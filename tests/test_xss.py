@@ -36,12 +36,13 @@ from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
 from app.models import Case, LearningGroup, Term, TermKind, User
 from app.rendering import Rendered
-from app.services import cases as cases_service
-from app.services import reading_list, taxonomy, workflow
-from app.services.accounts import create_user
-from app.services.cases import CaseInput, submit_case, update_case
-from app.services.content_import import import_content
-from app.services.reflections import ReflectionInput, submit_reflection
+from app.services.contributing import cases as cases_service
+from app.services.contributing.cases import CaseInput, submit_case, update_case
+from app.services.contributing.reflections import ReflectionInput, submit_reflection
+from app.services.editorial import taxonomy, workflow
+from app.services.exchange.content_import import import_content
+from app.services.people.accounts import create_user
+from app.services.reading import reading_list
 from tests.support import CHROMIUM, FIXTURE_CONTENT, PASSWORD, close_app, make_app
 
 pytestmark = pytest.mark.browser

@@ -1,7 +1,7 @@
 """The index in backups: a checked copy of the current version to take along, and, on
 restore, the copy installed (or a new index built) and brought up to date.
 
-Backup and restore (services/backup.py) decide *whether* an index goes along or comes
+Backup and restore (services/exchange/backup.py) decide *whether* an index goes along or comes
 back; how one is copied, checked, installed or rebuilt is the indexer's business.
 """
 from __future__ import annotations

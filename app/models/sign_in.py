@@ -17,7 +17,7 @@ from app.models.base import Base, UTCDateTime, utcnow
 
 class SignIn(Base):
     """One signed-in session of one account, from sign-in to sign-out (or until unused
-    for longer than the session lifetime; see services/sessions.py)."""
+    for longer than the session lifetime; see services/people/sessions.py)."""
 
     __tablename__ = "sign_ins"
 

@@ -56,7 +56,7 @@ class User(Base):
 
     def get_id(self) -> str:
         """Which account a session is of; whether that session is still alive is for
-        its SignIn row to say (services/sessions.py)."""
+        its SignIn row to say (services/people/sessions.py)."""
         return str(self.id)
 
     def __repr__(self) -> str:

@@ -5,7 +5,7 @@ from enum import StrEnum
 
 
 class Status(StrEnum):
-    """Where an item is in the editorial workflow (services/workflow.py moves it)."""
+    """Where an item is in the editorial workflow (services/editorial/workflow.py moves it)."""
 
     DRAFT = "draft"            # being written; only the author and editors see it
     SUBMITTED = "submitted"    # waiting in the editors' queue

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.extensions import limiter
-from app.services import api_tokens
-from app.services.accounts import MIN_PASSWORD_LENGTH, change_password
+from app.services.people import api_tokens
+from app.services.people.accounts import MIN_PASSWORD_LENGTH, change_password
 from app.services.validation import ValidationFailed
 from app.web.auth import session_token
 from app.web.forms import error_messages

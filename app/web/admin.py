@@ -11,9 +11,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.services import audit, catalog
-from app.services import users as user_service
-from app.services.accounts import MIN_PASSWORD_LENGTH, create_user
+from app.services import catalog
+from app.services.editorial import audit
+from app.services.people import users as user_service
+from app.services.people.accounts import MIN_PASSWORD_LENGTH, create_user
 from app.services.permissions import is_admin
 from app.services.validation import Checker, ValidationFailed
 from app.web.forms import error_messages, options, page_number

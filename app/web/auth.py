@@ -16,20 +16,20 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.extensions import limiter
-from app.services import sessions
-from app.services.accounts import authenticate, sign_out
+from app.services.people import sessions
+from app.services.people.accounts import authenticate, sign_out
 from app.web.forms import safe_next
 
 bp = Blueprint("auth", __name__)
 SIGN_IN_FAILED = _l("Het e-mailadres of het wachtwoord klopt niet.")
 # What a sign-in does not throw away of the session it replaces: notices not yet shown.
 KEPT_ON_SIGN_IN = ("_flashes",)
-# Where the cookie keeps the token of its server-side session (services/sessions.py).
+# Where the cookie keeps the token of its server-side session (services/people/sessions.py).
 SESSION_TOKEN = "_sign_in"  # nosec B105  # a session key name, not a password
 
 
 def session_token() -> str | None:
-    """The token naming this browser's session on the server (services/sessions.py)."""
+    """The token naming this browser's session on the server (services/people/sessions.py)."""
     return session.get(SESSION_TOKEN)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from app.services.browse_facets import facet_values, listed_case_count
+from app.services.reading.browse_facets import facet_values, listed_case_count
 from app.web.messages import BROWSE_FACETS
 
 bp = Blueprint("browse", __name__)

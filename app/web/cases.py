@@ -7,8 +7,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from app.services import catalog
-from app.services.browse_facets import YEARS, listed_organisation
-from app.services.cases import (
+from app.services.contributing.cases import (
     CASE_KIND,
     CaseInput,
     get_visible_case,
@@ -16,8 +15,9 @@ from app.services.cases import (
     submit_case,
     visible_reflections,
 )
-from app.services.merge import redirect_target
-from app.services.search import cases_with_title_like, similar_cases
+from app.services.editorial.merge import redirect_target
+from app.services.reading.browse_facets import YEARS, listed_organisation
+from app.services.reading.search import cases_with_title_like, similar_cases
 from app.web.forms import options, page_number, submit_wanted, submitted
 from app.web.item_forms import edit_page, saved_response
 

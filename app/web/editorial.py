@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.models import MAX_ID, Case, ItemMixin
-from app.services import desk, history, merge, workflow
-from app.services.cases import get_visible_case, visible_reflections
+from app.services.contributing import history
+from app.services.contributing.cases import get_visible_case, visible_reflections
+from app.services.contributing.reflections import get_visible_reflection
+from app.services.editorial import desk, merge, workflow
 from app.services.permissions import can_edit, can_review, is_author, is_editor, is_private
-from app.services.reflections import get_visible_reflection
 from app.services.validation import Refused, ValidationFailed
 from app.web.forms import error_messages
 from app.web.messages import REFUSALS, STEP_DONE

@@ -10,8 +10,8 @@ from flask import Blueprint, abort, flash, redirect, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from app.services import featured
-from app.services.cases import get_visible_case
+from app.services.contributing.cases import get_visible_case
+from app.services.editorial import featured
 from app.services.permissions import is_editor
 from app.services.validation import Refused
 from app.web.messages import REFUSALS

@@ -1,7 +1,7 @@
 """Atom feeds, and the <link rel="alternate"> that lets browsers and readers find them.
 
 The views never look at `current_user`: a feed is the same for everyone (see
-services/feeds.py), so it can be shared and cached without leaking a session's view. For
+services/reading/feeds.py), so it can be shared and cached without leaking a session's view. For
 the same reason a feed document is always Dutch, like the items in it (xml:lang="nl"),
 whatever language the reader chose; only the titles of the <link>s on the pages follow
 the reader's language.
@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Response, abort, request, url_for
 from flask_babel import force_locale
 
-from app.services import catalog, feeds
+from app.services import catalog
+from app.services.reading import feeds
 from app.web.language import DEFAULT, localized
 from app.web.messages import FEED_TITLES
 

@@ -12,13 +12,13 @@ from werkzeug.datastructures import ImmutableMultiDict, MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge, RequestURITooLarge, UnprocessableEntity
 from werkzeug.wsgi import LimitedStream
 
-from app.services.accounts import MAX_EMAIL_LENGTH
-from app.services.cases import LIMITS as CASE_LIMITS
-from app.services.reading_list import MAX_NOTE
-from app.services.reflections import LIMITS as REFLECTION_LIMITS
-from app.services.search import LONGEST_QUERY, LONGEST_QUERY_BYTES
+from app.services.contributing.cases import LIMITS as CASE_LIMITS
+from app.services.contributing.reflections import LIMITS as REFLECTION_LIMITS
+from app.services.editorial.workflow import MAX_COMMENT
+from app.services.people.accounts import MAX_EMAIL_LENGTH
+from app.services.reading.reading_list import MAX_NOTE
+from app.services.reading.search import LONGEST_QUERY, LONGEST_QUERY_BYTES
 from app.services.validation import FieldError, ValidationFailed, has_control_characters
-from app.services.workflow import MAX_COMMENT
 from app.web.api.problems import is_api_request
 from app.web.language import localized
 from app.web.messages import FIELD_LABELS, GENERAL, SAVED_MESSAGES, SAVED_NOUNS, describe

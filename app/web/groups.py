@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.services import browse, catalog, reading_list
+from app.services import catalog
 from app.services.permissions import can_curate_reading_list
+from app.services.reading import browse, reading_list
 from app.services.validation import Refused
 from app.web.messages import READING_LIST_DONE, REFUSALS
 

@@ -13,7 +13,7 @@ from flask import abort, flash, redirect, request
 from flask_login import current_user
 
 from app.models import ItemMixin
-from app.services.item_kind import ItemKind
+from app.services.contributing.item_kind import ItemKind
 from app.services.permissions import can_edit
 from app.web.editorial import item_page
 from app.web.forms import saved_message, submit_wanted, submitted

@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user
 
-from app.services import browse, catalog
-from app.services.cases import newest_cases
-from app.services.featured import featured_cases
+from app.services import catalog
+from app.services.contributing.cases import newest_cases
+from app.services.editorial.featured import featured_cases
+from app.services.reading import browse
 from app.web.templating import number
 
 bp = Blueprint("pages", __name__)

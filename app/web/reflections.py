@@ -8,9 +8,8 @@ from flask_login import current_user, login_required
 
 from app.models import MAX_ID
 from app.services import catalog
-from app.services.cases import case_choices
-from app.services.patterns import reflection_patterns
-from app.services.reflections import (
+from app.services.contributing.cases import case_choices
+from app.services.contributing.reflections import (
     REFLECTION_KIND,
     ReflectionFilter,
     ReflectionInput,
@@ -19,6 +18,7 @@ from app.services.reflections import (
     list_reflections,
     submit_reflection,
 )
+from app.services.reading.patterns import reflection_patterns
 from app.web.forms import options, page_number, submit_wanted, submitted
 from app.web.item_forms import edit_page, saved_response
 

@@ -5,7 +5,7 @@ from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from app.services import catalog
-from app.services.search import PARAMETERS, search_items
+from app.services.reading.search import PARAMETERS, search_items
 from app.web.forms import page_number
 from app.web.search_notices import notice_text
 

@@ -1,6 +1,6 @@
 """What a search page (and the API) says about its results beside the hits: the index's
 state, a shortened query, filters and syntax that were left out or held back (each code
-made by services/search.py or search/expansion.py), worded in Dutch (B1)."""
+made by services/reading/search.py or search/expansion.py), worded in Dutch (B1)."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l

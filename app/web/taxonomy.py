@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from app.services import taxonomy
+from app.services.editorial import taxonomy
 from app.services.permissions import is_editor
 from app.services.validation import ValidationFailed
 from app.web.forms import error_messages

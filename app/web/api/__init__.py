@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, g, request
 from flask_limiter.util import get_remote_address
 
 from app.extensions import csrf, limiter
-from app.services.api_tokens import user_for_token
+from app.services.people.api_tokens import user_for_token
 from app.services.validation import has_control_characters
 from app.web.api.problems import ApiError, problem
 

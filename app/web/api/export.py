@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 
 from flask import Response, stream_with_context
 
-from app.services.open_data import CODEBOOK, ROWS
-from app.services.users import get_user
+from app.services.exchange.open_data import CODEBOOK, ROWS
+from app.services.people.users import get_user
 from app.web.api import bp, caller, params
 from app.web.api.resources import page_url
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import jsonify, url_for
 
-from app.services.browse_facets import YEARS
-from app.services.search import LONGEST_API_QUERY
+from app.services.reading.browse_facets import YEARS
+from app.services.reading.search import LONGEST_API_QUERY
 from app.web.api import bp
 from app.web.api.json_body import MAX_JSON_DEPTH
 from app.web.api.params import MAX_ID, MAX_PAGE, MAX_PER_PAGE

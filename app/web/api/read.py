@@ -4,16 +4,17 @@ from __future__ import annotations
 from flask import jsonify, redirect, url_for
 from flask_babel import force_locale
 
-from app.services import browse, catalog
-from app.services.browse_facets import YEARS
-from app.services.cases import list_cases, visible_case_by_id
-from app.services.merge import redirect_target
-from app.services.reflections import (
+from app.services import catalog
+from app.services.contributing.cases import list_cases, visible_case_by_id
+from app.services.contributing.reflections import (
     ReflectionFilter,
     get_visible_reflection,
     list_reflections,
 )
-from app.services.search import LONGEST_API_QUERY, search_items
+from app.services.editorial.merge import redirect_target
+from app.services.reading import browse
+from app.services.reading.browse_facets import YEARS
+from app.services.reading.search import LONGEST_API_QUERY, search_items
 from app.web.api import bp, caller, params
 from app.web.api.problems import ApiError
 from app.web.api.resources import (

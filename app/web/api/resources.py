@@ -13,8 +13,8 @@ from datetime import date, datetime
 from flask import url_for
 
 from app.models import Case, LearningGroup, Reflection, Role
-from app.services.cases import case_as_input, visible_reflections
-from app.services.reflections import case_shown_with, reflection_as_input
+from app.services.contributing.cases import case_as_input, visible_reflections
+from app.services.contributing.reflections import case_shown_with, reflection_as_input
 
 
 def iso(moment: datetime | date | None) -> str | None:

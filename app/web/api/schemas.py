@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from app.models import PROMPT_FIELDS, Visibility
 from app.services import catalog
-from app.services.cases import LIMITS as CASE_LIMITS
-from app.services.reflections import LIMITS as REFLECTION_LIMITS
-from app.services.reflections import REQUIRED as REFLECTION_REQUIRED
+from app.services.contributing.cases import LIMITS as CASE_LIMITS
+from app.services.contributing.reflections import LIMITS as REFLECTION_LIMITS
+from app.services.contributing.reflections import REQUIRED as REFLECTION_REQUIRED
 from app.services.validation import CONTROL_CHARACTERS
 
 # Text the services accept: no control characters but tab and line breaks; a required

@@ -11,10 +11,10 @@ from dataclasses import dataclass, replace
 
 from flask import jsonify, url_for
 
-from app.services.cases import CASE_KIND
-from app.services.item_kind import FormField, ItemKind
+from app.services.contributing.cases import CASE_KIND
+from app.services.contributing.item_kind import FormField, ItemKind
+from app.services.contributing.reflections import REFLECTION_KIND
 from app.services.permissions import can_edit
-from app.services.reflections import REFLECTION_KIND
 from app.services.validation import Refused, ValidationFailed
 from app.web.api import bp, params, require_caller
 from app.web.api.json_body import json_object

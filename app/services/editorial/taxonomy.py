@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, SubTheme, Term, TermKind
-from app.services import audit
+from app.services.editorial import audit
 from app.services.permissions import is_editor, visible_condition
 from app.services.validation import Checker
 

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from app.diffing import Segment, has_changes, word_diff
 from app.extensions import db
 from app.models import Case, ItemMixin, Revision
-from app.services import audit, revisions
-from app.services.cases import CASE_KIND, get_visible_case
-from app.services.item_kind import ItemKind
+from app.services.contributing import revisions
+from app.services.contributing.cases import CASE_KIND, get_visible_case
+from app.services.contributing.item_kind import ItemKind
+from app.services.contributing.reflections import REFLECTION_KIND
+from app.services.editorial import audit
 from app.services.permissions import can_edit, can_view, is_private_from
-from app.services.reflections import REFLECTION_KIND
 from app.services.validation import ValidationFailed
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import ApiToken, User, utcnow
-from app.services import audit
+from app.services.editorial import audit
 from app.services.validation import Checker
 
 TOKEN_PREFIX = "cb_"  # nosec B105  # a public prefix: recognisable in a leaked file or by a scanner

@@ -11,7 +11,9 @@ from sqlalchemy import func, or_, select
 
 from app.extensions import db
 from app.models import SiteRole, User
-from app.services import audit, catalog, sessions
+from app.services import catalog
+from app.services.editorial import audit
+from app.services.people import sessions
 from app.services.validation import Checker
 
 PAGE_SIZE = 50

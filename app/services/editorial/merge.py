@@ -10,11 +10,11 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, Status
-from app.services import audit
-from app.services.cases import case_snapshot
+from app.services.contributing.cases import case_snapshot
+from app.services.contributing.reflections import reflection_snapshot
+from app.services.contributing.revisions import record_revision
+from app.services.editorial import audit
 from app.services.permissions import can_review, can_view, could_read_when_published
-from app.services.reflections import reflection_snapshot
-from app.services.revisions import record_revision
 from app.services.validation import Refused
 
 

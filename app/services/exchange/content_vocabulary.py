@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SynonymSet, Term, TermKind
-from app.services.content_files import (
+from app.services.exchange.content_files import (
     KEY_PATTERN,
     FileProblem,
     absent,

@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Case, ItemMixin, Reflection, Status
 from app.services.permissions import is_editor, reviewable_condition, signed_in
-from app.services.search import possible_duplicates
+from app.services.reading.search import possible_duplicates
 
 MODELS = (Case, Reflection)
 RECENT = 15

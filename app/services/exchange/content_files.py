@@ -18,8 +18,8 @@ from pathlib import Path
 import yaml
 
 from app.models import Visibility
-from app.services.cases import CaseInput
-from app.services.reflections import PROMPT_HEADINGS, ReflectionInput
+from app.services.contributing.cases import CaseInput
+from app.services.contributing.reflections import PROMPT_HEADINGS, ReflectionInput
 
 MAX_FILE_BYTES = 256_000
 # Strings' characters plus values, after YAML aliases (*name) are expanded: a few aliases

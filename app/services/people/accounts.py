@@ -14,7 +14,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.extensions import db
 from app.models import SiteRole, User, utcnow
-from app.services import audit, catalog, sessions
+from app.services import catalog
+from app.services.editorial import audit
+from app.services.people import sessions
 from app.services.validation import Checker
 
 MIN_PASSWORD_LENGTH = 10
@@ -92,7 +94,7 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 def sign_out(user: User, token: str | None) -> None:
-    """Ends this session on the server too (see services/sessions.py), and logs it."""
+    """Ends this session on the server too (see services/people/sessions.py), and logs it."""
     sessions.forget(token)
     audit.record(user, "sign_out", user)
     db.session.commit()

@@ -21,8 +21,8 @@ from app.models import (
 )
 from app.rendering import markdown_problem, render_markdown
 from app.services import catalog
-from app.services.browse_facets import in_year
-from app.services.item_kind import FormField, ItemKind, form_input_class
+from app.services.contributing.item_kind import FormField, ItemKind, form_input_class
+from app.services.editorial.workflow import record_save
 from app.services.permissions import (
     can_edit,
     can_submit,
@@ -30,9 +30,9 @@ from app.services.permissions import (
     is_listed,
     visible_condition,
 )
-from app.services.search import cases_with_title_like
+from app.services.reading.browse_facets import in_year
+from app.services.reading.search import cases_with_title_like
 from app.services.validation import Checker, slugify
-from app.services.workflow import record_save
 
 LIMITS = {"title": 200, "summary": 500, "body": 100_000, "organisation": 200,
           "dilemma": 2_000}

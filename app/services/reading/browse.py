@@ -10,8 +10,8 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import Case, LearningGroup, Reflection, Role
 from app.services import catalog
-from app.services.cases import visible_cases
-from app.services.reflections import visible_reflections
+from app.services.contributing.cases import visible_cases
+from app.services.contributing.reflections import visible_reflections
 
 
 @dataclass

@@ -16,9 +16,9 @@ from collections.abc import Callable
 
 from app.extensions import db
 from app.models import ItemMixin, Status, Visibility, utcnow
-from app.services import audit
+from app.services.contributing.revisions import record_revision
+from app.services.editorial import audit
 from app.services.permissions import can_review, can_view, is_author, is_private
-from app.services.revisions import record_revision
 from app.services.validation import Refused
 
 # Who can read, from fewest to most readers.

@@ -30,9 +30,11 @@ from app.models import (
     utcnow,
 )
 from app.rendering import render_markdown
-from app.services.accounts import find_user
-from app.services.cases import CASE_KIND, RESERVED_SLUGS, CaseInput
-from app.services.content_files import (
+from app.services.contributing.cases import CASE_KIND, RESERVED_SLUGS, CaseInput
+from app.services.contributing.item_kind import ItemKind
+from app.services.contributing.reflections import PROMPT_HEADINGS, REFLECTION_KIND, ReflectionInput
+from app.services.contributing.revisions import record_revision
+from app.services.exchange.content_files import (
     KEY_PATTERN,
     FileProblem,
     Source,
@@ -45,15 +47,13 @@ from app.services.content_files import (
     reflection_input,
     shown_path,
 )
-from app.services.content_vocabulary import (
+from app.services.exchange.content_vocabulary import (
     apply_synonyms,
     apply_taxonomy,
     read_synonyms,
     read_taxonomy,
 )
-from app.services.item_kind import ItemKind
-from app.services.reflections import PROMPT_HEADINGS, REFLECTION_KIND, ReflectionInput
-from app.services.revisions import record_revision
+from app.services.people.accounts import find_user
 from app.services.validation import ValidationFailed
 
 POSITIONS = {"boven-links", "boven-rechts", "onder-links", "onder-rechts"}

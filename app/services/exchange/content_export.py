@@ -30,8 +30,9 @@ from app.models import (
     Visibility,
     utcnow,
 )
-from app.services.cases import case_as_input
-from app.services.content_files import (
+from app.services.contributing.cases import case_as_input
+from app.services.contributing.reflections import PROMPT_HEADINGS, reflection_as_input
+from app.services.exchange.content_files import (
     KEY_PATTERN,
     MAX_FILE_BYTES,
     FileProblem,
@@ -39,10 +40,9 @@ from app.services.content_files import (
     parse_markdown_file,
     reflection_input,
 )
-from app.services.content_vocabulary import SYNONYMS_FILE, TAXONOMY_FILE
-from app.services.export_folder import FolderRefused, digest, put_in_place
+from app.services.exchange.content_vocabulary import SYNONYMS_FILE, TAXONOMY_FILE
+from app.services.exchange.export_folder import FolderRefused, digest, put_in_place
 from app.services.permissions import PUBLISHED, SHARED
-from app.services.reflections import PROMPT_HEADINGS, reflection_as_input
 from app.services.validation import slugify
 
 KINDS = ("terms", "synonym sets", "roles", "groups", "cases", "reflections")

@@ -9,10 +9,10 @@ from sqlalchemy.orm import selectinload
 from app.extensions import db
 from app.models import PROMPT_FIELDS, Case, Reflection, Role, TermKind, Visibility
 from app.services import catalog
-from app.services.item_kind import FormField, ItemKind, form_input_class
+from app.services.contributing.item_kind import FormField, ItemKind, form_input_class
+from app.services.editorial.workflow import record_save
 from app.services.permissions import can_edit, can_submit, can_view, visible_condition
 from app.services.validation import Checker, has_control_characters
-from app.services.workflow import record_save
 
 LIMITS = {"title": 200, **{name: 5_000 for name in PROMPT_FIELDS}, "switch_note": 2_000}
 REQUIRED = {"title", "situation", "intention"}

@@ -35,7 +35,7 @@ from sqlalchemy import func, inspect, select, table
 from app.config import PROJECT_DIR
 from app.extensions import db
 from app.indexer import copies
-from app.services.content_export import ExportFailed, export_content
+from app.services.exchange.content_export import ExportFailed, export_content
 
 FORMAT = "casusbank-backup/1"
 MANIFEST = "manifest.json"
@@ -95,7 +95,7 @@ def copy_database(source: Path, target: Path) -> None:
 
 
 def _leave_out_sessions(copy: sqlite3.Connection) -> None:
-    """Signed-in sessions (services/sessions.py) stay out of every backup: they are
+    """Signed-in sessions (services/people/sessions.py) stay out of every backup: they are
     personal data kept for hours, a backup is kept for months, and a restored row would
     bring a session back to life that was signed out after the backup. So a restore
     signs everyone out. secure_delete overwrites what the rows held in the file."""

@@ -12,8 +12,12 @@ from dataclasses import asdict
 
 from app.extensions import db
 from app.models import Case, Reflection
-from app.services.cases import case_as_input, visible_cases
-from app.services.reflections import case_shown_with, reflection_as_input, visible_reflections
+from app.services.contributing.cases import case_as_input, visible_cases
+from app.services.contributing.reflections import (
+    case_shown_with,
+    reflection_as_input,
+    visible_reflections,
+)
 
 BATCH = 500  # rows loaded per round trip: memory stays flat however large the library
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Case, Status, utcnow
-from app.services import audit
+from app.services.editorial import audit
 from app.services.permissions import is_editor, is_private, visible_condition
 from app.services.validation import Refused
 
