@@ -24,7 +24,7 @@ NEW_CASE = {"title": "Dijkversterking met de buurt", "summary": "Samen de dijk o
 NEW_REFLECTION = {"title": "Wat ik leerde", "situation": "Overleg", "intention": "Bellen",
                   "roles_acted": ["netwerkend"], "visibility": "private"}
 JUST_UNDER_THE_LIMIT = 999_000  # bytes; MAX_REQUEST_BYTES is 1,000,000
-MAXIMUM_BODY = 100_000          # services.cases.LIMITS["body"]
+MAXIMUM_BODY = 100_000          # services.contributing.cases.LIMITS["body"]
 
 
 @pytest.fixture

@@ -211,7 +211,8 @@ def test_neither_an_items_markup_nor_the_query_puts_a_tag_in_an_excerpt(app, use
 
 
 def test_marked_html_escapes_the_text_and_the_marked_words_alike():
+    """Quotes stay: excerpts are element content, never an attribute's value."""
     marked = marked_html('<b>x</b> & "y"', [(12, 13), (3, 4), (0, 3), (0, 1)])
     assert isinstance(marked, Markup)
     assert marked == ('<mark class="match term0">&lt;b&gt;</mark><mark class="match term1">x'
-                      '</mark>&lt;/b&gt; &amp; &#34;<mark class="match term2">y</mark>&#34;')
+                      '</mark>&lt;/b&gt; &amp; "<mark class="match term2">y</mark>"')

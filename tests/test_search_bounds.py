@@ -51,7 +51,7 @@ def searcher_of(tmp_path):
 
 def with_body(key: str, text: str) -> dict:
     """A document with `text` in every text field, the unstemmed one too (where fuzzy~
-    and prefix* terms are looked up; services/index_worker.py fills it on the site)."""
+    and prefix* terms are looked up; app/indexer/documents.py fills it on the site)."""
     return {**_with_body(key, text), "exact": text}
 
 

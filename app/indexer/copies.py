@@ -10,8 +10,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.indexer import worker
 from app.indexer.handle import search_index
-from app.indexer.worker import rebuild, sync
 from app.search import IndexBusy, IndexMissing, SearchIndex, copy_current_version, find_damage
 
 
@@ -47,6 +47,6 @@ def restore(folder: Path | None) -> RestoredIndex:
     index = search_index()
     installed = index.install(folder) if folder is not None else None
     if installed is None:   # an index this instance had before belongs to another database
-        rebuild(index)
-    applied = sync(index, verify=True)
+        worker.rebuild(index)
+    applied = worker.sync(index, verify=True)
     return RestoredIndex(installed, index.current_version(), applied)

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.indexer.documents import item_count
-from app.indexer.worker import last_change_id
+from app.indexer import documents, worker
 from app.search import SCHEMA_VERSION, SearchIndex, find_damage
 from app.search.index import PROGRESS
 
@@ -48,5 +47,5 @@ def status(index: SearchIndex) -> IndexStatus:
     facts: tuple = (None, None, None)
     if state in ("ok", "outdated"):
         facts = (index.document_count(), index.applied_through(), index.size_bytes())
-    return IndexStatus(state, index.is_usable(), item_count(), facts[0], facts[1],
-                       last_change_id(), facts[2])
+    return IndexStatus(state, index.is_usable(), documents.item_count(), facts[0], facts[1],
+                       worker.last_change_id(), facts[2])

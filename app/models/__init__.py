@@ -1,7 +1,9 @@
 """ORM classes only: no Flask request, no search, no commits, no session listeners.
 
-Importing this package registers every table on `Base.metadata`; nothing else. (The
-change log's rows are written by app/indexer/outbox.py, switched on by the app factory.)
+Importing this package registers every table on `Base.metadata`, with the audit log's
+own guards (models/audit.py: its rows are never changed or deleted), and no session
+listeners: the change log's rows are written by app/indexer/outbox.py, which the app
+factory switches on.
 """
 from app.models.api_token import ApiToken
 from app.models.audit import AuditEntry, AuditLogIsAppendOnly

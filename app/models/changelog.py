@@ -1,8 +1,9 @@
 """The change log: the outbox that keeps the search index a faithful replica.
 
-Every flush that inserts, changes or deletes a searchable item writes a row here through
-the same connection, so the row commits or rolls back together with the change itself
-(app/indexer/outbox.py writes them; app/indexer/worker.py applies them in id order).
+Once the app factory has switched the outbox on (app/indexer/outbox.py), every flush that
+inserts, changes or deletes a searchable item writes a row here through the same
+connection, so the row commits or rolls back together with the change itself;
+app/indexer/worker.py applies them in id order.
 """
 from __future__ import annotations
 

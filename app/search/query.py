@@ -4,11 +4,12 @@ limits of what the reader may see (the access filter is part of every query made
 from __future__ import annotations
 
 import heapq
+import html
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from whoosh import highlight, query
 
 from app.search.analysis import marker
@@ -131,10 +132,17 @@ def marked_html(text: str, spans: Iterable[tuple[int, int]],
             continue
         word = text[start:end]
         number = terms.setdefault(word, len(terms) % TERM_CLASSES)
-        pieces += [escape(text[index:start]), MARK.format(number, word)]
+        pieces += [_text(text[index:start]), MARK.format(number, _text(word))]
         index = end
-    pieces.append(escape(text[index:]))
+    pieces.append(_text(text[index:]))
     return Markup("").join(pieces)
+
+
+def _text(text: str) -> Markup:
+    """`text` escaped for an element's content: &, < and > always. Quotes can only end an
+    attribute, and excerpts are never put in one, so they stay as written (the API's
+    excerpts read as before)."""
+    return Markup(html.escape(text, quote=False))
 
 
 class _MarkFormatter(highlight.Formatter):

@@ -1,9 +1,10 @@
 """The steps the case and reflection forms share: check who may edit, save, say what
 happened and go to the item.
 
-The two kinds differ here only in data (services.item_kind.ItemKind: the form's input,
-its save). What really differs, how an item is found from its address, the form's
-options and the new case's duplicate warning, stays in web/cases.py and web/reflections.py.
+The two kinds differ here only in data (services/contributing/item_kind.py, ItemKind:
+the form's input, its save). What really differs, how an item is found from its address,
+the form's options and the new case's duplicate warning, stays in web/cases.py and
+web/reflections.py.
 """
 from __future__ import annotations
 

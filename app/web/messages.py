@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.services.validation import FieldError
 
-# The reflection prompts as the interface shows them. services.reflections.PROMPT_HEADINGS
-# holds the same words, in Dutch only, because they are also the section headings of the
-# content files; keep the two lists the same.
+# The reflection prompts as the interface shows them.
+# services.contributing.reflections.PROMPT_HEADINGS holds the same words, in Dutch only,
+# because they are also the section headings of the content files; keep the two lists the
+# same.
 PROMPT_LABELS = {
     "situation": _l("Situatie"),
     "looking_back": _l("Terugblik"),
@@ -210,7 +211,7 @@ SAVED_MESSAGES = {
     "archived": _l("Uw {noun} is opgeslagen. Het blijft gearchiveerd."),
 }
 
-# Why a revision exists (services.revisions.REASONS), as the history page says it.
+# Why a revision exists (services.contributing.revisions.REASONS), as the history page says it.
 REVISION_REASONS = {
     "created": _l("Eerste versie"),
     "edited": _l("Bewerkt"),
@@ -261,7 +262,7 @@ REFUSALS = {
 SITE_ROLE_LABELS = {"participant": _l("Deelnemer"), "editor": _l("Redacteur"),
                     "admin": _l("Beheerder")}
 
-# Every code of services.audit.ACTIONS, as /beheer/logboek shows it.
+# Every code of services.editorial.audit.ACTIONS, as /beheer/logboek shows it.
 ACTION_LABELS = {
     "sign_in": _l("Ingelogd"),
     "sign_in_failed": _l("Inloggen mislukt"),

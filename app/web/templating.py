@@ -105,7 +105,7 @@ def register_templating(app: Flask) -> None:
     app.add_template_global(KIND_LABELS, "KIND_LABELS")
     app.add_template_global(STATUS_LABELS, "STATUS_LABELS")
     app.add_template_global(REVISION_REASONS, "REVISION_REASONS")
-    # The prompts in the reader's language; services.reflections.PROMPT_HEADINGS stays
+    # The prompts in the reader's language; services.contributing.reflections.PROMPT_HEADINGS stays
     # Dutch, as the headings of the content files.
     app.add_template_global(PROMPT_LABELS, "PROMPT_HEADINGS")
     app.add_template_global(FIELD_LABELS, "FIELD_LABELS")

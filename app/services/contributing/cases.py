@@ -190,7 +190,7 @@ def submit_case(user, data: CaseInput, *, submit: bool = True,
                 warn_duplicates: bool = False) -> Case:
     """Check and store a new case by `user`, with its first revision, in one transaction.
 
-    `submit` hands it to the editors (see workflow.py); without it, it stays a draft.
+    `submit` hands it to the editors (see editorial/workflow.py); without it, it stays a draft.
     """
     if not can_submit(user):
         raise PermissionError("sign in to submit a case")

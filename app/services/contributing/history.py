@@ -1,7 +1,7 @@
 """An item's history: comparing two revisions word by word, and restoring one.
 
 A restore submits the old revision's form values again through the ordinary edit path,
-so today's rules check them, the status rules of workflow.py apply, and the restore is
+so today's rules check them, the status rules of editorial/workflow.py apply, and the restore is
 itself a new revision: nothing in the history is ever rewritten.
 """
 from __future__ import annotations

@@ -3,10 +3,10 @@
 Saving from a web form or the API, importing a content file and restoring a revision
 take the same steps for a case and a reflection; they differ only in data: the model,
 the form's fields, and the kind's own check, fill and save functions. Each kind's module
-describes itself with an ItemKind (services.cases.CASE_KIND,
-services.reflections.REFLECTION_KIND), so a step is written once and a new field or a
-new kind is added in one place. What really differs (the case's slug and its duplicate
-warning, the reflection's prompts) stays in the kind's own module.
+describes itself with an ItemKind (cases.CASE_KIND, reflections.REFLECTION_KIND), so a
+step is written once and a new field or a new kind is added in one place. What really
+differs (the case's slug and its duplicate warning, the reflection's prompts) stays in
+the kind's own module.
 """
 from __future__ import annotations
 

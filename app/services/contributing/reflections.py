@@ -133,7 +133,7 @@ def fill_reflection(reflection: Reflection, values: dict) -> None:
 
 def submit_reflection(user, data: ReflectionInput, *, submit: bool = True) -> Reflection:
     """Check and store a new reflection by `user`, with its first revision; `submit`
-    hands it to the editors (see workflow.py), without it, it stays a draft."""
+    hands it to the editors (see editorial/workflow.py), without it, it stays a draft."""
     if not can_submit(user):
         raise PermissionError("sign in to submit a reflection")
     values = check_reflection(data, author=user)

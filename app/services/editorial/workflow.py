@@ -2,7 +2,7 @@
 
 Authors write and submit; editors publish what was submitted, send back (with a comment)
 or archive. A draft is the author's until they hand it in: editors read it, but do not
-publish it. Only published items count for the shared parts of the site (permissions.py,
+publish it. Only published items count for the shared parts of the site (services/permissions.py,
 `listed`). A case merged into another (merge.py) stays archived: no step moves it.
 
 Two shortcuts, both because no one but the author reads the item:

@@ -26,7 +26,6 @@ from app.models import (
     Role,
     Status,
     SubTheme,
-    Visibility,
     utcnow,
 )
 from app.rendering import render_markdown
@@ -54,6 +53,7 @@ from app.services.exchange.content_vocabulary import (
     read_taxonomy,
 )
 from app.services.people.accounts import find_user
+from app.services.permissions import is_private
 from app.services.validation import ValidationFailed
 
 POSITIONS = {"boven-links", "boven-rechts", "onder-links", "onder-rechts"}
@@ -104,7 +104,7 @@ def _owner_id(meta: dict) -> int | None:
     """The file is the truth about its author: no `author`, no owner. A private item
     without an author could be read by nobody, so that is a mistake in the file."""
     if meta.get("author") is None:
-        if as_text(meta.get("visibility"), "visibility") == Visibility.PRIVATE:
+        if is_private(as_text(meta.get("visibility"), "visibility")):
             raise FileProblem("a private item needs an author: only its author can read it")
         return None
     user = find_user(as_text(meta["author"], "author"))

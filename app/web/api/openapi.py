@@ -2,8 +2,8 @@
 
 Built per request: the vocabularies (role ids, policy domains, learning groups, …) are
 content, so their current values go into the description as enums and a client, or
-schemathesis, knows exactly what is accepted. tests/test_api_openapi.py keeps the paths
-here and the routes in step.
+schemathesis, knows exactly what is accepted. tests/test_api.py keeps the paths here
+and the routes in step.
 """
 from __future__ import annotations
 

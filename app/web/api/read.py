@@ -28,7 +28,7 @@ from app.web.api.resources import (
 )
 from app.web.search_notices import notice_text
 
-# API parameter -> the web's search parameter (services.search.FIELDS).
+# API parameter -> the web's search parameter (services.reading.search.FIELDS).
 SEARCH_FILTERS = {"role": "rol", "type": "type", "policy_domain": "beleidsterrein",
                   "group": "leergroep", "organisation": "organisatie", "year": "jaar"}
 SEARCH_SORTS = {"relevance": "relevantie", "newest": "nieuwste"}

@@ -114,7 +114,7 @@ class ApiKind:
     fields: dict[str, str]  # what a body may send, with the JSON types
     resource: Callable[..., dict]  # the item as the API answers with it
     endpoint: str  # the item's own address in the API (web/api/read.py) …
-    id_name: str  # … and the name of its id there, also in the address of a change
+    id_name: str  # … and the name of its id there
 
 
 CASES = ApiKind(CASE_KIND, CASE_FIELDS, case_resource, "api.case", "case_id")
@@ -144,21 +144,21 @@ def _change(api: ApiKind, item_id: int):
     return jsonify(api.resource(user, saved))
 
 
-def _add_routes(api: ApiKind, path: str, name: str) -> None:
-    """POST `path` (view api.create_<name>) and PATCH `path`/<id> (api.change_<name>):
-    the same two steps for every kind, so they are registered from its data. Each view
-    is named after its endpoint, which the rate limiter reads to tell the views apart."""
-    def create():
-        return _create(api)
-
-    def change(**address):
-        return _change(api, address[api.id_name])
-
-    for view, step in ((create, "create"), (change, "change")):
-        view.__name__ = view.__qualname__ = f"{step}_{name}"
-    bp.add_url_rule(path, view_func=create, methods=["POST"])
-    bp.add_url_rule(f"{path}/<int:{api.id_name}>", view_func=change, methods=["PATCH"])
+@bp.post("/cases")
+def create_case():
+    return _create(CASES)
 
 
-_add_routes(CASES, "/cases", "case")
-_add_routes(REFLECTIONS, "/reflections", "reflection")
+@bp.patch("/cases/<int:case_id>")
+def change_case(case_id: int):
+    return _change(CASES, case_id)
+
+
+@bp.post("/reflections")
+def create_reflection():
+    return _create(REFLECTIONS)
+
+
+@bp.patch("/reflections/<int:reflection_id>")
+def change_reflection(reflection_id: int):
+    return _change(REFLECTIONS, reflection_id)
