@@ -1,6 +1,7 @@
 """docs/architecture.md is kept true: every module it names exists, every package under
-app/ is described, no import goes against its table of layers, only the indexer writes
-the index, and importing the models switches nothing on."""
+app/ is described, no import goes against its table of layers, swappable libraries stay
+in their one place, only the indexer writes the index, and importing the models switches
+nothing on."""
 from __future__ import annotations
 
 import ast
@@ -108,6 +109,40 @@ def test_imports_are_read_as_units(tmp_path, source, unit):
     module = tmp_path / "module.py"
     module.write_text(source + "\n")
     assert imported_units(module) == {unit}
+
+
+def outside_imports(path: Path) -> set[str]:
+    """The top-level names of the outside libraries `path` imports."""
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+    return names - {"app"}
+
+
+# A library that could be swapped one day -> the only place that may import it.
+CONFINED = {"whoosh": APP / "search", "bleach": APP / "rendering.py",
+            "markdown": APP / "rendering.py"}
+# What takes values and paths, and runs without a Flask app.
+WITHOUT_FLASK = [APP / "search", APP / "models", APP / "rendering.py",
+                 APP / "markdown_limits.py", APP / "diffing.py"]
+
+
+def test_swappable_libraries_are_imported_in_one_place_each():
+    wrong = [f"{path.relative_to(PROJECT)} imports {library}"
+             for path in python_files() for library in outside_imports(path) & CONFINED.keys()
+             if not (path == CONFINED[library] or path.is_relative_to(CONFINED[library]))]
+    assert not wrong, wrong
+
+
+def test_the_engine_models_and_rendering_know_nothing_of_flask():
+    files = [path for place in WITHOUT_FLASK
+             for path in (python_files(place) if place.is_dir() else [place])]
+    wrong = [str(path.relative_to(PROJECT)) for path in files
+             if outside_imports(path) & {"flask", "flask_login", "flask_babel", "werkzeug"}]
+    assert not wrong, wrong
 
 
 def index_write_calls(path: Path) -> list[str]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -20,18 +19,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
-    Case,
     ItemMixin,
     LearningGroup,
     Role,
-    Status,
     SubTheme,
-    utcnow,
 )
 from app.rendering import render_markdown
-from app.services.contributing.cases import CASE_KIND, RESERVED_SLUGS, CaseInput
-from app.services.contributing.item_kind import ItemKind
-from app.services.contributing.reflections import PROMPT_HEADINGS, REFLECTION_KIND, ReflectionInput
+from app.services.contributing.cases import CaseInput
+from app.services.contributing.reflections import PROMPT_HEADINGS, ReflectionInput
 from app.services.contributing.revisions import record_revision
 from app.services.exchange.content_files import (
     KEY_PATTERN,
@@ -39,11 +34,8 @@ from app.services.exchange.content_files import (
     Source,
     as_list,
     as_text,
-    case_input,
     folder_files,
-    published_at,
     read_source,
-    reflection_input,
     shown_path,
 )
 from app.services.exchange.content_vocabulary import (
@@ -52,8 +44,12 @@ from app.services.exchange.content_vocabulary import (
     read_synonyms,
     read_taxonomy,
 )
-from app.services.people.accounts import find_user
-from app.services.permissions import is_private
+from app.services.exchange.item_files import (
+    CASE_FILES,
+    REFLECTION_FILES,
+    ItemFiles,
+    apply_item_file,
+)
 from app.services.validation import ValidationFailed
 
 POSITIONS = {"boven-links", "boven-rechts", "onder-links", "onder-rechts"}
@@ -98,73 +94,6 @@ class ImportReport:
             f"{kind}: {c['new']} new, {c['updated']} updated, {c['unchanged']} unchanged"
             for kind, c in self.counts.items()
         )
-
-
-def _owner_id(meta: dict) -> int | None:
-    """The file is the truth about its author: no `author`, no owner. A private item
-    without an author could be read by nobody, so that is a mistake in the file."""
-    if meta.get("author") is None:
-        if is_private(as_text(meta.get("visibility"), "visibility")):
-            raise FileProblem("a private item needs an author: only its author can read it")
-        return None
-    user = find_user(as_text(meta["author"], "author"))
-    if user is None:
-        raise FileProblem(f"author '{meta['author']}' is not the e-mail address of a user; "
-                          "create the account first (flask user create)")
-    return user.id
-
-
-def _status(meta: dict) -> str:
-    status = as_text(meta.get("status") or Status.PUBLISHED.value, "status")
-    if status not in {s.value for s in Status}:
-        raise FileProblem(f"status '{status}' is not one of {[s.value for s in Status]}")
-    return status
-
-
-def _case_file_rules(case: Case | None, slug: str) -> str | None:
-    """What only a case file meets, because a case's file name is its address: a slug
-    that editors merged away, one that a case written in Casusbank has, or one that is a
-    page of its own. Returns the outcome when the file is to be skipped."""
-    if case is not None and case.merged_into_id is not None:
-        return "unchanged"  # editors merged it into another case: the file is history
-    if case is not None and case.content_hash is None:
-        raise FileProblem("a case with this slug was written in Casusbank itself")
-    if slug in RESERVED_SLUGS:
-        raise FileProblem(f"/casussen/{slug} is a page of its own; rename the file")
-    return None
-
-
-def _no_rules_of_its_own(_item, _key: str) -> None:
-    return None
-
-
-@dataclass(frozen=True)
-class ItemFiles:
-    """How one kind of item is written as files in content/: all that differs between
-    importing a case file and a reflection file (Importer._apply_item takes the steps)."""
-
-    kind: ItemKind
-    key_column: str  # the model's column that holds the file name
-    read_input: Callable[[dict, str], object]  # front matter and body as form input
-    # Where the publication date is: the first of these keys the file gives.
-    date_keys: tuple[str, ...]
-    own_rules: Callable[[ItemMixin | None, str], str | None] = _no_rules_of_its_own
-
-
-CASE_FILES = ItemFiles(CASE_KIND, "slug", case_input, ("published",),
-                       own_rules=_case_file_rules)
-# `published` when the file has it (an export writes it), else the day it happened.
-REFLECTION_FILES = ItemFiles(REFLECTION_KIND, "source_key", reflection_input,
-                             ("published", "date"))
-
-
-def _first_given(meta: dict, keys: tuple[str, ...]):
-    """The value of the first of `keys` that the front matter gives (a value that is not
-    empty), else what the last one holds."""
-    value = meta.get(keys[0])
-    for key in keys[1:]:
-        value = value or meta.get(key)
-    return value
 
 
 class Importer:
@@ -315,39 +244,10 @@ class Importer:
         return outcome
 
     def _apply_item(self, files: ItemFiles, source: Source) -> str:
-        """One case or reflection file: the same steps for both, with `files` saying
-        where the kinds differ."""
-        item = self._stored_item(files, source.key)
-        if item is not None and item.content_hash == source.digest:
-            return "unchanged"
-        skipped = files.own_rules(item, source.key)
-        if skipped:
-            return skipped
-        meta = source.meta
-        owner_id = _owner_id(meta)
-        values = files.kind.check(files.read_input(meta, source.body), author=None)
-        status, published = _status(meta), published_at(_first_given(meta, files.date_keys))
-        outcome = "updated" if item else "new"
-        if item is None:  # only now, with the file found sound: no half-filled row to flush
-            item = files.kind.model(**{files.key_column: source.key})
-            db.session.add(item)
-        files.kind.fill(item, values)
-        item.owner_id = owner_id
-        self._publication(item, published, status)
-        item.content_hash = source.digest
-        self.revised.append((item, files.kind.snapshot))
+        outcome, item = apply_item_file(files, source)
+        if item is not None:
+            self.revised.append((item, files.kind.snapshot))
         return outcome
-
-    @staticmethod
-    def _stored_item(files: ItemFiles, key: str) -> ItemMixin | None:
-        model = files.kind.model
-        return db.session.scalar(select(model).where(getattr(model, files.key_column) == key))
-
-    @staticmethod
-    def _publication(item, published: datetime | None, status: str) -> None:
-        item.status = status
-        if status == Status.PUBLISHED:
-            item.published_at = published or item.published_at or utcnow()
 
 
 def import_content(root: str | Path) -> ImportReport:
