@@ -32,6 +32,14 @@ class Fts5:
         words = re.findall(r"\w+", self.analyse(text))
         return " OR ".join(f'"{word}"' for word in words)
 
+    def count(self, text: str) -> int:
+        """How many documents the query matches at all: what a reader could page through."""
+        expression = self.match_expression(text)
+        if not expression:
+            return 0
+        return self.connection.execute("SELECT count(*) FROM docs WHERE docs MATCH ?",
+                                       (expression,)).fetchone()[0]
+
     def search(self, text: str, limit: int = 100) -> list[tuple[str, float]]:
         expression = self.match_expression(text)
         if not expression:
