@@ -45,7 +45,16 @@ def catalog_cases():
     return db.session.scalars(select(Case).order_by(Case.id))
 
 
-def _fit_case(body: dict, config) -> dict:
+def _names_no_group(body: dict, key: str, changing: bool) -> bool:
+    """Whether the body leaves a group-only item without its group: it makes the item
+    group-only without naming one, or (a change) empties the group of an item that may
+    already be group-only while leaving its visibility as it is."""
+    if body.get("visibility") == "group":
+        return not body.get(key)
+    return changing and "visibility" not in body and key in body and not body[key]
+
+
+def _fit_case(body: dict, config, changing: bool) -> dict:
     """Rules across fields that JSON Schema cannot state: the dominant role is one of
     the roles, a sub-theme belongs to a chosen group, the end year is not before the
     start, and a group-only case names a group."""
@@ -63,12 +72,12 @@ def _fit_case(body: dict, config) -> dict:
     start, end = body.get("year_start"), body.get("year_end")
     if isinstance(start, int | float) and isinstance(end, int | float) and end < start:
         body["year_start"], body["year_end"] = end, start
-    if body.get("visibility") == "group" and not body.get("learning_groups"):
+    if _names_no_group(body, "learning_groups", changing):
         body["learning_groups"] = [next(iter(config["TEST_SUBTHEME_GROUPS"].values()))]
     return body
 
 
-def _fit_reflection(body: dict, config) -> dict:
+def _fit_reflection(body: dict, config, changing: bool) -> dict:
     """Across fields: a switch has both ends and they differ; the case is one the author
     can see; a group-only reflection names a group."""
     start, end = body.get("switch_from"), body.get("switch_to")
@@ -77,7 +86,7 @@ def _fit_reflection(body: dict, config) -> dict:
     if "case" in body and body["case"] and isinstance(body["case"], str):
         slugs = config["TEST_CASE_SLUGS"]
         body["case"] = slugs[len(body["case"]) % len(slugs)]
-    if body.get("visibility") == "group" and not body.get("learning_group"):
+    if _names_no_group(body, "learning_group", changing):
         body["learning_group"] = next(iter(config["TEST_SUBTHEME_GROUPS"].values()))
     return body
 
@@ -88,10 +97,11 @@ def map_case(context, case):
     positive = case.meta is not None and case.meta.generation.mode.is_positive
     if not positive or not isinstance(case.body, dict):
         return case
+    changing = case.method.upper() == "PATCH"
     if case.operation.path.startswith("/cases"):
-        case.body = _fit_case(case.body, API_APP.config)
+        case.body = _fit_case(case.body, API_APP.config, changing)
     elif case.operation.path.startswith("/reflections"):
-        case.body = _fit_reflection(case.body, API_APP.config)
+        case.body = _fit_reflection(case.body, API_APP.config, changing)
     return case
 
 
