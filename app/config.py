@@ -84,6 +84,9 @@ def settings_from_environment(env: Mapping[str, str], instance_path: str) -> dic
         "INDEX_NODE_STALE_HOURS": float(env.get("INDEX_NODE_STALE_HOURS", 24)),
         # Minutes between the indexer's prunes of the change log (0: only by hand).
         "INDEX_PRUNE_MINUTES": float(env.get("INDEX_PRUNE_MINUTES", 10)),
+        # Days the counts of searches that found little are kept for the editors (the
+        # indexer's pruning deletes older ones); 0: nothing is recorded.
+        "SEARCH_LOG_DAYS": int(env.get("SEARCH_LOG_DAYS", 90)),
         # Address and number of gunicorn workers for `flask serve` (and so `make run`).
         "SERVE_BIND": env.get("SERVE_BIND", "127.0.0.1:5000"),
         "SERVE_WORKERS": int(env.get("SERVE_WORKERS", 2)),

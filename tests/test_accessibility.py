@@ -22,7 +22,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.indexer import worker as index_worker
 from app.indexer.handle import search_index
-from app.models import Case, LearningGroup, Reflection, User
+from app.models import Case, LearningGroup, MissedSearch, Reflection, User, utcnow
 from app.services.contributing.cases import CaseInput, submit_case, update_case
 from app.services.editorial import workflow
 from app.services.people.accounts import create_user
@@ -63,7 +63,8 @@ PEILBESLUIT = {"title": "Peilbesluit in de polder",
 
 def _write_content() -> dict[str, str]:
     """Accounts, a case edited twice (for the history diff), one waiting for review and
-    one sent back (for the desk and Mijn bijdragen); the addresses the tests need."""
+    one sent back (for the desk and Mijn bijdragen), a search that found little (for the
+    editors' list of them); the addresses the tests need."""
     member = create_user(EMAILS["member"], "Lid Water", PASSWORD, "participant", ["water"])
     editor = create_user(EMAILS["editor"], "Redactie", PASSWORD, "editor")
     create_user(EMAILS["admin"], "Beheer", PASSWORD, "admin")
@@ -84,6 +85,10 @@ def _write_content() -> dict[str, str]:
     for slug in ("waterschappen-en-regenwater", "groepscasus-water"):  # buttons to check
         listed = db.session.scalar(select(Case).where(Case.slug == slug))
         reading_list.add(member, water, "case", listed.id, "Lees dit eerst.")
+    for searcher in ("a" * 32, "b" * 32):   # two readers who found little: a table row
+        db.session.add(MissedSearch(day=utcnow().date(), query="windpark op zee",
+                                    searcher=searcher, searches=2))
+    db.session.commit()
     reflection = db.session.scalar(select(Reflection).where(
         Reflection.title == "Aan tafel met bewoners en onderhoudsbedrijf"))
     return {"reflection": f"/reflecties/{reflection.id}",
@@ -222,6 +227,7 @@ EDITOR_PAGES = {
     "desk": "/redactie",
     "history": f"/casussen/{HISTORY_CASE}/geschiedenis?van=1&naar=2",
     "merge": "/redactie/samenvoegen",
+    "search-gaps": "/redactie/zoekvragen",
     "case": f"/casussen/{HISTORY_CASE}",
     "reflection": "{reflection}",
     "own-items": "/mijn-bijdragen",

@@ -14,7 +14,16 @@ from sqlalchemy.engine import make_url
 
 from app.extensions import db
 from app.indexer import nodes as index_nodes
-from app.models import Base, Case, LearningGroup, SignIn, Status, User
+from app.models import (
+    Base,
+    Case,
+    LearningGroup,
+    MissedSearch,
+    SearchLogSalt,
+    SignIn,
+    Status,
+    User,
+)
 from app.services.contributing.cases import CaseInput, submit_case
 from app.services.contributing.reflections import ReflectionInput, submit_reflection
 from app.services.exchange import backup
@@ -100,8 +109,9 @@ def test_a_restore_into_an_empty_instance_holds_every_row_and_finds_the_same(
 
 
 def _one_of_everything(app, users) -> None:
-    """Rows in the tables `filled` leaves empty: an API token, a pruned change log, and
-    a reading-list note, written just before the backup is taken."""
+    """Rows in the tables `filled` leaves empty: an API token, a pruned change log, a
+    search that found nothing (the search log and its salt), and a reading-list note,
+    written just before the backup is taken."""
     with app.app_context():
         member = db.session.get(User, users["member"])
         api_tokens.create_token(member, "Script")
@@ -110,13 +120,15 @@ def _one_of_everything(app, users) -> None:
         case = next(case for case in db.session.scalars(select(Case))
                     if water in case.groups and is_listed(member, case))
         reading_list.add(member, water, "case", case.id, "Lees dit eerst: het begin.")
+    signed_in(app, "lid@example.nl").get("/zoeken?q=zwxqnergens")
 
 
 @SQLITE_FILE
 def test_every_table_comes_back_row_for_row_but_the_sessions(filled, fresh, tmp_path, users):
     """Every table of the database holds rows before the backup, so that one a backup or
     a restore missed shows here: a new table fails this test until it gets rows above.
-    The signed-in sessions are left out on purpose (app/services/exchange/backup.py)."""
+    The signed-in sessions and the search log are left out on purpose
+    (app/services/exchange/backup.py)."""
     _one_of_everything(filled, users)
     before = every_row(filled)
     with filled.app_context(), db.engine.connect() as connection:
@@ -129,9 +141,10 @@ def test_every_table_comes_back_row_for_row_but_the_sessions(filled, fresh, tmp_
     manifest = json.loads((tmp_path / "backup" / backup.MANIFEST).read_text())
     assert set(manifest["database"]["tables"]) - {"alembic_version"} == catalogue
     assert manifest["database"]["tables"]["sign_ins"] == 0
+    assert all(manifest["database"]["tables"][name] == 0 for name in backup.NOT_BACKED_UP)
     cli(fresh, "restore", str(tmp_path / "backup"))
-    assert every_row(fresh) == {**before, "sign_ins": []}
-
+    # The sessions and the search log are left out on purpose (backup.NOT_BACKED_UP).
+    assert every_row(fresh) == {**before, **{name: [] for name in backup.NOT_BACKED_UP}}
 
 @SQLITE_FILE
 def test_a_backup_keeps_no_trace_of_the_sessions(filled, tmp_path):
@@ -142,6 +155,21 @@ def test_a_backup_keeps_no_trace_of_the_sessions(filled, tmp_path):
     cli(filled, "backup", "--no-export", str(tmp_path / "backup"))
     copy = (tmp_path / "backup" / backup.DATABASE_FILE).read_bytes()
     assert not any(digest.encode() in copy for digest in hashes)
+
+
+@SQLITE_FILE
+def test_a_backup_keeps_no_trace_of_the_search_log(filled, users, tmp_path):
+    """Neither what readers typed (kept SEARCH_LOG_DAYS, a backup far longer) nor the
+    day's salt, which could make that day's hashes again."""
+    signed_in(filled, "lid@example.nl").get("/zoeken?q=zwxqkwelbron")
+    with filled.app_context():
+        salts = db.session.scalars(select(SearchLogSalt.salt)).all()
+        searchers = db.session.scalars(select(MissedSearch.searcher)).all()
+    assert salts and searchers
+    cli(filled, "backup", "--no-export", str(tmp_path / "backup"))
+    copy = (tmp_path / "backup" / backup.DATABASE_FILE).read_bytes()
+    assert b"zwxqkwelbron" not in copy
+    assert not any(value.encode() in copy for value in [*salts, *searchers])
 
 
 @SQLITE_FILE

@@ -311,6 +311,26 @@ def test_the_desk_and_the_own_overview_show_only_what_they_should(matrix, viewer
         assert _shown(grid, mine.get_data(as_text=True)) == set()
 
 
+@pytest.mark.parametrize("viewer", VIEWERS)
+def test_the_searches_that_found_little_are_for_editors_only(matrix, viewer):
+    """/redactie/zoekvragen: what readers typed, for editors and admins; the same 404 as
+    the desk for everyone else, the sign-in page first for an anonymous reader. A query is
+    on it once two readers typed it, not when one did, and never for editors' searches."""
+    app, grid, browsers = matrix
+    for reader in ("anonymous", "outsider", "member"):
+        browsers[reader].get("/zoeken?q=zqmatrixgat")
+    browsers["editor"].get("/zoeken?q=zqredactiegat")
+    browsers["admin"].get("/zoeken?q=zqredactiegat")
+    browsers["author"].get("/zoeken?q=zqalleenauteur")
+    page = browsers[viewer].get("/redactie/zoekvragen")
+    if viewer in ("editor", "admin"):
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200 and "zqmatrixgat" in html
+        assert "zqredactiegat" not in html and "zqalleenauteur" not in html
+    else:
+        assert page.status_code == (302 if viewer == "anonymous" else 404)
+
+
 def test_the_grid_really_covers_every_combination(matrix):
     app, grid, browsers = matrix
     assert {(i["kind"], i["visibility"], i["status"]) for i in grid.items} == set(

@@ -12,7 +12,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.indexer import nodes as index_nodes
-from app.indexer import worker
+from app.indexer import search_log, worker
 from app.indexer.handle import note_if_damaged, search_index
 from app.indexer.status import status
 
@@ -83,8 +83,10 @@ def _ago(seconds: float) -> str:
               help="Ignore nodes silent for longer (default: INDEX_NODE_STALE_HOURS).")
 def prune_command(stale_hours):
     """Delete the change-log rows every index node has applied (nodes silent for longer
-    than the staleness window are not waited for; they rebuild when they come back)."""
+    than the staleness window are not waited for; they rebuild when they come back), and
+    the search log's counts older than SEARCH_LOG_DAYS and salts of past days."""
     click.echo(index_nodes.prune_change_log(stale_hours).summary())
+    click.echo(search_log.prune_search_log().summary())
 
 
 @search_cli.command("forget")

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
+from app.indexer import search_log
 from app.models import ChangeLog, ChangeLogHorizon, IndexNode, utcnow
 from app.models.index_node import HORIZON_ROW
 from app.search import SearchIndex
@@ -217,7 +218,8 @@ def _prune_chunk(after: int, target: int) -> int:
 class WorkerChores:
     """The indexer's bookkeeping beside applying: say the node is alive when a round
     applied nothing (a batch already said so), and prune every `prune_seconds` (0: never;
-    the first prune after one interval, once the other nodes had time to check in)."""
+    the first prune after one interval, once the other nodes had time to check in): the
+    change log, and the search log's old counts and past salts (search_log.py)."""
 
     def __init__(self, prune_seconds: float, clock=time.monotonic):
         self.clock = clock
@@ -236,6 +238,9 @@ class WorkerChores:
             report = prune_change_log()
             if report.deleted:
                 log.info("%s", report.summary())
+            forgotten = search_log.prune_search_log()
+            if forgotten.counts or forgotten.salts:
+                log.info("%s", forgotten.summary())
 
 
 @dataclass

@@ -33,6 +33,17 @@ def session_token() -> str | None:
     return session.get(SESSION_TOKEN)
 
 
+def searcher_key() -> str:
+    """What tells this searcher from others today, for counting who searched for what the
+    library lacks (services/reading/search_log.py keeps only its HMAC under a daily
+    salt): the signed-in session's token; without one, the address and the browser's
+    name, as no cookie is set for anonymous readers to count them."""
+    token = session_token()
+    if token and current_user.is_authenticated:
+        return f"session:{token}"
+    return f"address:{request.remote_addr}:{request.user_agent.string}"
+
+
 def load_session_user(user_key: str):
     """Flask-Login's user loader: the account, while this session is alive on the
     server. A copy of the cookie is only as good as the session it was copied from."""

@@ -1,6 +1,6 @@
-"""The editorial side of items: workflow steps, history and restore, the editors' desk
-and the author's own overview. Whatever the step, a user who may not take it gets the
-same 404 as for an item that does not exist."""
+"""The editorial side of items: workflow steps, history and restore, the editors' desk,
+the searches that found little, and the author's own overview. Whatever the step, a
+user who may not take it gets the same 404 as for an item that does not exist."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,6 +13,7 @@ from app.services.contributing.cases import get_visible_case, visible_reflection
 from app.services.contributing.reflections import get_visible_reflection
 from app.services.editorial import desk, merge, workflow
 from app.services.permissions import can_edit, can_review, is_author, is_editor, is_private
+from app.services.reading import search_log
 from app.services.validation import Refused, ValidationFailed
 from app.web.forms import error_messages
 from app.web.messages import REFUSALS, STEP_DONE
@@ -138,6 +139,18 @@ def desk_page():
     except PermissionError:
         abort(404)
     return render_template("editorial/desk.html", desk=today)
+
+
+@bp.get("/redactie/zoekvragen")
+@login_required
+def missed_searches():
+    """What readers searched for and hardly found, most searchers first (editors only)."""
+    try:
+        found = search_log.missed_queries(current_user, request.args.get("dagen", type=int))
+    except PermissionError:
+        abort(404)
+    return render_template("editorial/searches.html", log=found, few=search_log.FEW,
+                           least_sessions=search_log.MIN_SESSIONS, listed=search_log.LISTED)
 
 
 def _merge_pair() -> tuple[Case | None, Case | None]:

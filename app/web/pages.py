@@ -44,6 +44,8 @@ def accessibility():
 
 @bp.get("/privacy")
 def privacy():
-    """With the session lifetime as configured, so that the page says what happens."""
+    """With the session lifetime and the search log's days as configured, so that the
+    page says what happens."""
     lifetime = current_app.permanent_session_lifetime.total_seconds() / 3600
-    return render_template("pages/privacy.html", hours=number(round(lifetime, 1)))
+    return render_template("pages/privacy.html", hours=number(round(lifetime, 1)),
+                           search_days=current_app.config["SEARCH_LOG_DAYS"])

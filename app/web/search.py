@@ -6,6 +6,8 @@ from flask_login import current_user
 
 from app.services import catalog
 from app.services.reading.search import PARAMETERS, search_items
+from app.services.reading.search_log import note_search
+from app.web.auth import searcher_key
 from app.web.forms import page_number
 from app.web.search_notices import notice_text
 
@@ -21,6 +23,7 @@ def index():
     if text.strip() or chosen:
         outcome = search_items(current_user, text, chosen, page=page_number(request.args),
                                sort=request.args.get("sorteer", "relevantie"))
+        note_search(current_user, outcome, searcher_key())
     return render_template(
         "search.html", outcome=outcome, text=text, roles=catalog.roles_by_id(),
         axes=catalog.quadrant_axes(),

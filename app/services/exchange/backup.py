@@ -6,7 +6,8 @@ A backup folder holds:
                        change-log id in the database copy, a checksum, any warnings
     casusbank.sqlite   the database, copied with SQLite's online backup API: one
                        consistent snapshot, taken while the app keeps reading and writing;
-                       without the signed-in sessions (NOT_BACKED_UP)
+                       without the signed-in sessions and the search log
+                       (NOT_BACKED_UP)
     index/             the current index version, copied under its write lock
     content/           a content export (`flask content import` reads it), private items
                        included: the folder holds them anyway, in the database copy
@@ -43,9 +44,10 @@ DATABASE_FILE = "casusbank.sqlite"
 INDEX_FOLDER = "index"
 CONTENT_FOLDER = "content"
 # Tables whose rows a backup leaves out on purpose (see _leave_out_sessions).
-NOT_BACKED_UP = frozenset({"sign_ins"})
+NOT_BACKED_UP = frozenset({"sign_ins", "missed_searches", "search_log_salts"})
 PG_DUMP_ADVICE = ("the database is not SQLite; back up PostgreSQL with its own tools, "
                   "e.g. `pg_dump --format=custom --exclude-table-data=sign_ins "
+                  "--exclude-table-data=missed_searches --exclude-table-data=search_log_salts "
                   "--file=casusbank.dump DATABASE_URL`, and "
                   "restore with pg_restore, then run `flask search rebuild`")
 
@@ -98,7 +100,12 @@ def _leave_out_sessions(copy: sqlite3.Connection) -> None:
     """Signed-in sessions (services/people/sessions.py) stay out of every backup: they are
     personal data kept for hours, a backup is kept for months, and a restored row would
     bring a session back to life that was signed out after the backup. So a restore
-    signs everyone out. secure_delete overwrites what the rows held in the file."""
+    signs everyone out. So does the search log (services/reading/search_log.py): its
+    queries are what readers typed, names perhaps, promised to be gone after
+    SEARCH_LOG_DAYS, which a backup kept for months would break; a salt kept anywhere
+    past its day could make that day's hashes again; and a restore costs the editors
+    no more than the counts of a few weeks. secure_delete overwrites what the rows held
+    in the file."""
     present = {row[0] for row in copy.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table'")}
     copy.execute("PRAGMA secure_delete = ON")

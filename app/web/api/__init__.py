@@ -68,6 +68,15 @@ def caller():
     return g.api_user
 
 
+def searcher_key() -> str | None:
+    """What tells this caller from others when a search finds little
+    (services/reading/search_log.py keeps only its HMAC under a daily salt): its token;
+    None without one, and a search without a user is not recorded."""
+    if g.api_user is None:
+        return None
+    return "token:" + request.headers.get("Authorization", "").partition(" ")[2].strip()
+
+
 def require_caller():
     if g.api_user is None:
         raise ApiError(401)

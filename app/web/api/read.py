@@ -15,7 +15,8 @@ from app.services.editorial.merge import redirect_target
 from app.services.reading import browse
 from app.services.reading.browse_facets import YEARS
 from app.services.reading.search import LONGEST_API_QUERY, search_items
-from app.web.api import bp, caller, params
+from app.services.reading.search_log import note_search
+from app.web.api import bp, caller, params, searcher_key
 from app.web.api.problems import ApiError
 from app.web.api.resources import (
     case_resource,
@@ -89,6 +90,7 @@ def search():
               if (found := params.values(api, **_search_values(api)))}
     text = params.text("q", max_length=LONGEST_API_QUERY) or ""
     outcome = search_items(caller(), text, chosen, sort=sort, page=page)
+    note_search(caller(), outcome, searcher_key())
     results = outcome.results
     return jsonify({
         "query": outcome.text, "sort": "newest" if outcome.sort == "nieuwste" else "relevance",
