@@ -139,6 +139,26 @@ def test_a_case_counts_in_every_year_it_ran(app, extra, browser):
     assert "Bladeren concept" not in html and "Bladeren privé" not in html
 
 
+def test_the_year_page_lists_the_years_newest_first(app, extra, browser, member):
+    """In year order, newest first (browse_facets._years says why): this year, where
+    every running case counts, at the top, then back in time (the fixture's running case
+    from 2017 leaves no year out)."""
+    for client in (browser, member):
+        years = [int(label) for _href, label, _count in facet_rows(client, "jaar")]
+        assert years == list(range(date.today().year, min(years) - 1, -1))
+
+
+def test_the_overview_shows_the_years_with_most_cases_newest_first(app, extra, browser):
+    html = browser.get("/bladeren").get_data(as_text=True)
+    section = html[html.index('id="facet-jaar"'):]
+    section = section[:section.index("</section>")]
+    years = [int(year) for year in re.findall(r'<li><a href="[^"]+">(\d+) <span', section)]
+    counts = {label: count for _href, label, count in facet_rows(browser, "jaar")}
+    assert len(years) == 5 and years == sorted(years, reverse=True), years
+    assert sorted((counts[str(year)] for year in years), reverse=True) == sorted(
+        counts.values(), reverse=True)[:5]
+
+
 def test_values_only_others_may_see_are_not_shown(app, extra, browser, member):
     anonymous = {label for _h, label, _c in facet_rows(browser, "organisatie")}
     assert anonymous == {"Ministerie van IenW, directie OVS", "Rijkswaterstaat"}

@@ -4,12 +4,14 @@ from pathlib import Path
 
 import pytest
 from markupsafe import Markup
+from sqlalchemy import event
 
 from app.extensions import db
 from app.models import User
 from app.search.index import POINTER
 from app.search.query import marked_html
 from app.services.contributing.cases import CaseInput, submit_case
+from app.services.contributing.reflections import ReflectionInput, submit_reflection
 from app.services.reading.search import search_items
 from tests.support import publish, sync_index
 
@@ -216,3 +218,107 @@ def test_marked_html_escapes_the_text_and_the_marked_words_alike():
     assert isinstance(marked, Markup)
     assert marked == ('<mark class="match term0">&lt;b&gt;</mark><mark class="match term1">x'
                       '</mark>&lt;/b&gt; &amp; "<mark class="match term2">y</mark>"')
+
+
+# -- results first (issue 16): what a hit says in one line, what comes before the hits ------
+
+def meta_lines(html: str) -> dict[str, str]:
+    """Title -> the line beside a hit's type, as text (a screen reader's words included)."""
+    lines = {}
+    for hit in html.split('<li class="result">')[1:]:
+        title = re.search(r'class="result__title"><a href="[^"]+">([^<]+)</a>', hit).group(1)
+        meta = re.search(r'<p class="result__meta">(.*?)</p>', hit, re.S).group(1)
+        lines[title] = " ".join(re.sub(r"<[^>]+>", "", meta).split())
+    return lines
+
+
+def test_each_hit_shows_domain_organisation_years_and_roles_beside_its_type(member):
+    """A case: policy domain, organisation, its years (running: "tot nu", as on its page),
+    roles; a reflection has no domain or organisation, only its year and roles."""
+    assert meta_lines(search(member, "bewoners").get_data(as_text=True)) == {
+        "Geluidsmaatregelen HSL-Zuid Lansingerland":
+            "Casus · Mobiliteit · Ministerie van IenW, directie OVS · 2017 tot nu · "
+            "Overheidsrollen: Rechtmatige overheid, Netwerkende overheid, Responsieve overheid",
+        "Waterschappen en regenwater in de wijk":
+            "Casus · Water · 2019 tot 2021 · Overheidsrollen: Netwerkende overheid",
+        "Aan tafel met bewoners en onderhoudsbedrijf":
+            "Reflectie · 2017 · Overheidsrollen: Rechtmatige overheid, Netwerkende overheid, "
+            "Responsieve overheid",
+        "Groepscasus van de leergroep": "Casus · Water · Overheidsrollen: Responsieve overheid",
+    }
+
+
+def test_a_hits_line_is_in_the_readers_language(member):
+    html = member.get("/zoeken?q=geluid", headers={"Accept-Language": "en"}).get_data(
+        as_text=True)
+    assert meta_lines(html)["Geluidsmaatregelen HSL-Zuid Lansingerland"] == (
+        "Case · Mobility · Ministerie van IenW, directie OVS · 2017 to date · Government roles: "
+        "Rechtmatig government, Netwerkend government, Responsief government")
+
+
+def test_the_hits_come_before_the_quadrant_which_keeps_its_table(browser):
+    """Nothing above the hits but the count, chosen filters, the link to the filters and
+    the sort; the quadrant follows them, with its text and its table of figures."""
+    html = search(browser, "bewoners", rol="responsief").get_data(as_text=True)
+    count, hits = html.index('id="results-heading"'), html.index('<ol class="results"')
+    between = html[count:hits]
+    assert "quadrant" not in between
+    assert 'href="#facets-heading"' in between and 'Sorteer op:' in between
+    assert 'id="facets-heading"' in html[hits:]
+    roles = html.index('id="search-roles-heading"')
+    assert hits < roles < html.index("quadrant__svg") < html.index('id="facets-heading"')
+    table = html[html.index('<details class="quadrant__table">', roles):]
+    assert len(re.findall(r'<tr><th scope="row"><a href="/zoeken\?q=bewoners[^"]*">',
+                          table[:table.index("</table>")])) == 4
+
+
+def test_the_search_tips_fold_away_above_results_and_stay_the_fields_description(browser):
+    results = search(browser, "bewoners").get_data(as_text=True)
+    tips = results[results.index('<details class="search-tips">'):]
+    assert tips.index('id="search-hint"') < tips.index("</details>")
+    assert results.count('aria-describedby="search-hint"') == 1
+    assert results.count('id="search-hint"') == 1
+    form = search(browser, "").get_data(as_text=True)   # no results: the tips stay open
+    assert 'id="search-hint"' in form and "search-tips" not in form
+
+
+def _search_statements(app, client, query: str) -> int:
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            search(client, query)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)
+
+
+def test_the_facts_of_twenty_hits_take_no_more_statements_than_of_two(app, users, browser):
+    """Domain, organisation and years come with the query that re-checks the hits: a page
+    of hits costs no statement per hit."""
+    def add(number: int) -> None:
+        publish(submit_case(author, CaseInput(
+            title=f"Overleg {number}", summary="Overleg", body="Over overleg.",
+            roles=["netwerkend"], policy_domain="water", organisation=f"Gemeente {number}",
+            visibility="public")))
+        publish(submit_reflection(author, ReflectionInput(
+            title=f"Aan tafel {number}", situation="Overleg aan tafel.", intention="Luisteren.",
+            roles_acted=["netwerkend"], context="stakeholderdiner", visibility="public")))
+
+    with app.app_context():
+        author = db.session.get(User, users["outsider"])
+        add(0)
+    sync_index(app)
+    few = _search_statements(app, browser, "overleg")
+    with app.app_context():
+        author = db.session.get(User, users["outsider"])
+        for number in range(1, 12):
+            add(number)
+    sync_index(app)
+    assert len(titles(search(browser, "overleg"))) == 20
+    assert _search_statements(app, browser, "overleg") == few
+    assert "Casus · Water · Gemeente 3" in " ".join(
+        meta_lines(search(browser, "overleg").get_data(as_text=True)).values())

@@ -79,7 +79,12 @@ def _organisations(user) -> list[FacetValue]:
 
 def _years(user) -> list[FacetValue]:
     """Cases are first grouped by their span (few distinct spans, one pass over the cases
-    and their visibility); the spans are then spread over a fixed series of years."""
+    and their visibility); the spans are then spread over a fixed series of years.
+
+    In year order, newest first: a policy officer mostly looks for recent practice, the
+    current year (where every running case counts) comes first, and the search page's
+    year facet and its "nieuwste" sort read the same way. The year page lists them in
+    this order; /bladeren keeps it for the years it picks."""
     each = (select(Case.year_start.label("first"), _last_year().label("last"))
             .where(_listed(user), Case.year_start.is_not(None)).subquery())
     # Grouped on the inner query's columns: PostgreSQL does not see two copies of an
