@@ -260,6 +260,21 @@ def test_invalid_fields_are_a_422_worded_in_dutch_and_english(client, token):
     assert fields["roles"]["code"] == "too_few"
 
 
+def test_an_empty_value_in_a_list_is_refused_not_dropped(client, token):
+    """The description lists the values a list may hold; "" is none of them, so a body
+    holding one is refused, as the description promises, and nothing is saved."""
+    def cases() -> int:
+        return client.get("/api/v1/cases", headers=bearer(token)).get_json()["total"]
+
+    before = cases()
+    response = client.post("/api/v1/cases", json={**NEW_CASE, "stakeholder_types": ["", " "]},
+                           headers=bearer(token))
+    assert response.status_code == 422
+    field = response.get_json()["error"]["fields"]["stakeholder_types"]
+    assert field["code"] == "blank_entry" and set(field["message"]) == {"nl", "en"}
+    assert cases() == before
+
+
 @pytest.mark.parametrize("body, content_type", [
     ("not json", "application/json"), ("[1, 2]", "application/json"),
     (json.dumps(NEW_CASE), "text/plain")])

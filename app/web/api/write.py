@@ -27,6 +27,10 @@ JSON_TYPES = {FormField.TEXT: TEXT, FormField.TEXTS: TEXTS, FormField.YEAR: YEAR
 WRONG_TYPE = {"nl": "Verkeerd soort waarde; verwacht: {expected}.",
               "en": "Wrong kind of value; expected: {expected}."}
 UNKNOWN_FIELD = {"nl": "Dit veld bestaat niet.", "en": "There is no such field."}
+# The description names the values a list may hold, and an empty one is none of them. (A
+# web form's empty entries are left out by the checks; an API client means something else.)
+BLANK_ENTRY = {"nl": "Een lege waarde hoort niet in deze lijst; laat die weg.",
+               "en": "An empty value does not belong in this list; leave it out."}
 
 
 def _body_fields(kind: ItemKind) -> dict[str, str]:
@@ -61,6 +65,8 @@ def _shape_errors(body: dict, known: dict[str, str]) -> dict:
             errors[name] = {"code": "wrong_type", "params": {"expected": known[name]},
                             "message": {language: text.format(expected=known[name])
                                         for language, text in WRONG_TYPE.items()}}
+        elif known[name] == TEXTS and any(not item.strip() for item in value):
+            errors[name] = {"code": "blank_entry", "params": {}, "message": BLANK_ENTRY}
     return errors
 
 
