@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from app import create_app
 from app.extensions import db
@@ -188,3 +188,19 @@ def signed_in(app, email: str) -> Browser:
     browser = Browser(app.test_client())
     browser.sign_in(email)
     return browser
+
+
+def statements_for(app, client, url: str) -> int:
+    """How many SQL statements answering `url` takes: the tests that keep a page's cost
+    flat as items are added compare this for few items and for many."""
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", count)
+    return len(statements)

@@ -2,14 +2,13 @@
 import re
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import User
 from app.services.contributing.cases import CaseInput, submit_case
 from app.services.contributing.reflections import ReflectionInput, submit_reflection
 from app.services.reading.browse import ROLE_PAGE_ITEMS
-from tests.support import publish
+from tests.support import publish, statements_for
 
 PAGES = ["/", "/rollen", "/rollen/responsief", "/casussen/",
          "/casussen/geluidsmaatregelen-hsl-zuid", "/reflecties/", "/reflecties/1",
@@ -191,20 +190,6 @@ def test_search_results_open_with_the_quadrant_of_their_roles(browser):
     assert "quadrant__svg" not in browser.get("/zoeken?q=qqqonbekend").get_data(as_text=True)
 
 
-def _statements_for(app, client, url: str) -> int:
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            assert client.get(url).status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 LISTS = ["/casussen/", "/reflecties/", "/rollen/netwerkend"]
 
 
@@ -212,7 +197,7 @@ def test_lists_take_as_many_statements_for_many_items_as_for_few(app, users, bro
     """Each card's roles, context and policy domain come in one query per relation, not
     one per item: on PostgreSQL each statement is a round trip (0.15 ms, 49 on the
     reflection list before)."""
-    few = {url: _statements_for(app, browser, url) for url in LISTS}
+    few = {url: statements_for(app, browser, url) for url in LISTS}
     with app.app_context():
         author = db.session.get(User, users["member"])
         for number in range(6):
@@ -224,4 +209,4 @@ def test_lists_take_as_many_statements_for_many_items_as_for_few(app, users, bro
                 title=f"Aan tafel {number}", situation="Aan tafel.", intention="Luisteren.",
                 roles_acted=["netwerkend"], roles_asked=["responsief"], context="stakeholderdiner",
                 visibility="public")))
-    assert {url: _statements_for(app, browser, url) for url in LISTS} == few
+    assert {url: statements_for(app, browser, url) for url in LISTS} == few

@@ -4,7 +4,6 @@ from pathlib import Path
 
 import pytest
 from markupsafe import Markup
-from sqlalchemy import event
 
 from app.extensions import db
 from app.models import User
@@ -13,7 +12,7 @@ from app.search.query import marked_html
 from app.services.contributing.cases import CaseInput, submit_case
 from app.services.contributing.reflections import ReflectionInput, submit_reflection
 from app.services.reading.search import search_items
-from tests.support import publish, sync_index
+from tests.support import publish, statements_for, sync_index
 
 
 def titles(response):
@@ -282,20 +281,6 @@ def test_the_search_tips_fold_away_above_results_and_stay_the_fields_description
     assert 'id="search-hint"' in form and "search-tips" not in form
 
 
-def _search_statements(app, client, query: str) -> int:
-    statements = []
-
-    def count(*_args, **_kwargs):
-        statements.append(1)
-    with app.app_context():
-        event.listen(db.engine, "before_cursor_execute", count)
-        try:
-            search(client, query)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", count)
-    return len(statements)
-
-
 def test_the_facts_of_twenty_hits_take_no_more_statements_than_of_two(app, users, browser):
     """Domain, organisation and years come with the query that re-checks the hits: a page
     of hits costs no statement per hit. (The search log, which counts searches that find
@@ -315,13 +300,13 @@ def test_the_facts_of_twenty_hits_take_no_more_statements_than_of_two(app, users
         author = db.session.get(User, users["outsider"])
         add(0)
     sync_index(app)
-    few = _search_statements(app, browser, "overleg")
+    few = statements_for(app, browser, "/zoeken?q=overleg")
     with app.app_context():
         author = db.session.get(User, users["outsider"])
         for number in range(1, 12):
             add(number)
     sync_index(app)
     assert len(titles(search(browser, "overleg"))) == 20
-    assert _search_statements(app, browser, "overleg") == few
+    assert statements_for(app, browser, "/zoeken?q=overleg") == few
     assert "Casus · Water · Gemeente 3" in " ".join(
         meta_lines(search(browser, "overleg").get_data(as_text=True)).values())
