@@ -5,7 +5,8 @@ writes a change-log row in its own transaction (outbox.py); the indexer process 
 the log and writes the index (worker.py, from documents.py); the nodes that share the
 log say how far they got, so that it can be pruned (nodes.py); readers open the index
 through handle.py, whose `read_or` falls back when there is no sound index; backups
-copy and restore it through copies.py; `flask search …` is cli.py.
+copy and restore it through copies.py; `flask search …` is cli.py. Being the one process
+that runs on its own now and then, it also prunes the search log (search_log.py).
 
 Only this package calls the index's write operations (`SearchIndex.batch`, `install`,
 `rebuild`, `note_damage`; tests/test_architecture.py holds it to that). Services read
