@@ -10,7 +10,8 @@ that runs on its own now and then, it also prunes the search log (search_log.py)
 
 Only this package calls the index's write operations (`SearchIndex.batch`, `install`,
 `rebuild`, `note_damage`; tests/test_architecture.py holds it to that). Services read
-through the small API below.
+the index through the small API below; the search log's record keeping shares the day
+and salt rules of search_log.py.
 """
 from __future__ import annotations
 

@@ -22,6 +22,13 @@ def first_day_kept(today: date, days: int) -> date:
     return today - timedelta(days=max(days, 0) - 1)
 
 
+def delete_salts_before(day: date) -> int:
+    """Delete the salts of the days before `day`: a salt outlives its day nowhere. Not
+    committed (the caller's transaction). The search that makes a day's salt calls this
+    too, so the promise holds also where the indexer prunes rarely or never."""
+    return db.session.execute(delete(SearchLogSalt).where(SearchLogSalt.day < day)).rowcount
+
+
 @dataclass
 class SearchLogPruneReport:
     counts: int         # rows of missed searches deleted
@@ -41,6 +48,6 @@ def prune_search_log(days: int | None = None, today: date | None = None
     today = utcnow().date() if today is None else today
     oldest = first_day_kept(today, days)
     counts = db.session.execute(delete(MissedSearch).where(MissedSearch.day < oldest)).rowcount
-    salts = db.session.execute(delete(SearchLogSalt).where(SearchLogSalt.day < today)).rowcount
+    salts = delete_salts_before(today)
     db.session.commit()
     return SearchLogPruneReport(counts, salts, oldest)

@@ -42,14 +42,15 @@ import logging
 import secrets
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from flask import current_app
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.database import waiting_briefly
 from app.extensions import db
+from app.indexer.search_log import delete_salts_before, first_day_kept
 from app.models import MissedSearch, SearchLogSalt, utcnow
 from app.models.search_log import LOGGED_QUERY_LENGTH, SEARCHER_LENGTH
 from app.services.permissions import is_editor
@@ -100,7 +101,7 @@ def _salt(day: date) -> bytes:
     salt = db.session.scalar(select(SearchLogSalt.salt).where(SearchLogSalt.day == day))
     if salt is None:
         salt = secrets.token_hex(32)
-        db.session.execute(delete(SearchLogSalt).where(SearchLogSalt.day < day))
+        delete_salts_before(day)
         db.session.execute(insert(SearchLogSalt).values(day=day, salt=salt))
     return bytes.fromhex(salt)
 
@@ -187,7 +188,7 @@ def missed_queries(user, days: int | None = None) -> MissedQueries:
         days = DEFAULT_PERIOD if DEFAULT_PERIOD in offered else max(offered, default=0)
     if not days:
         return MissedQueries(0, offered, kept, [])
-    since = utcnow().date() - timedelta(days=days - 1)
+    since = first_day_kept(utcnow().date(), days)
     sessions, searches = func.count(MissedSearch.id), func.sum(MissedSearch.searches)
     rows = db.session.execute(
         select(MissedSearch.query, sessions, searches, func.max(MissedSearch.day))
