@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import unicodedata
 from functools import cache, lru_cache
+from itertools import islice
 
 from whoosh.analysis import (
     CharsetFilter,
@@ -31,6 +32,37 @@ LEXICON_SIZE = 50_000
 MIN_PART = 4
 LINKS = ("", "s", "en", "e")
 UNKNOWN_RANK = 10**9
+# Endings that derive a new word from a stem rather than join a second word to it:
+# `schriftelijk` is no schrift + lijk, `honoreren` no honor + eren, `vergadering` no
+# vergader + ing. What follows a part (with its linking letters) is never one of these.
+DERIVATIONAL_ENDINGS = frozenset({
+    "lijk", "lijke", "lijker", "lijkst", "lijkheid", "heid", "heden", "eren", "erend",
+    "erende", "ende", "enden", "ing", "ingen", "isch", "ische", "baar", "bare", "achtig",
+    "achtige", "erij", "erijen", "loos", "loze", "matig", "matige", "waardig", "waardige",
+})
+# `erover`, `daarin`, `waarmee`: pronominal adverbs, words but never what a reader looks
+# for (`achterover` is no acht + erover).
+PRONOMINAL_ADVERBS = frozenset(
+    head + preposition
+    for head in ("er", "daar", "hier", "waar")
+    for preposition in ("aan", "achter", "af", "bij", "binnen", "boven", "buiten", "door",
+                        "in", "langs", "mee", "na", "naar", "naast", "om", "onder", "op",
+                        "over", "tegen", "toe", "tussen", "uit", "van", "voor", "zonder"))
+# The most common words that are no stop words (`gaan`, `zien`, `maken`, `goed`) say too
+# little to stand for a compound's part: `zienswijze` is no zien(s) + wijze. The nouns
+# among them are kept: a reader does look for `werk` or `huis` on their own.
+TOO_GENERAL = 100
+COMMON_NOUNS = frozenset({
+    "aantal", "dagen", "deel", "huis", "jaar", "keer", "kinderen", "land", "leven",
+    "mensen", "naam", "nederland", "plaats", "stad", "tijd", "vrouw", "werk"})
+# Numbers are no parts either: `vierkant` is no vier + kant, `achterover` no acht + rover.
+NUMERALS = frozenset({
+    "twee", "drie", "vier", "vijf", "zes", "zeven", "acht", "negen", "tien", "elf",
+    "twaalf", "dertien", "veertien", "twintig", "dertig", "veertig", "vijftig", "zestig",
+    "zeventig", "tachtig", "negentig", "honderd", "duizend", "miljoen", "miljard"})
+# Endings that inflect a word (plural, adjective): a form of a word that is no compound
+# is none either (`waterschappen` is a form of `waterschap`).
+INFLECTIONS = ("en", "s", "e", "n")
 
 
 def fold(text: str) -> str:
@@ -55,8 +87,23 @@ def lexicon() -> dict[str, int]:
     return ranks
 
 
+@cache
+def _no_parts() -> frozenset[str]:
+    """Known words that never stand for a part: the TOO_GENERAL most common words of the
+    lexicon that are no stop words (less their nouns), with a linking -s or -e as well
+    (`ziens`), the pronominal adverbs and the numerals."""
+    common = (word for word, _rank in sorted(lexicon().items(), key=lambda item: item[1])
+              if len(word) >= MIN_PART and word not in STOP_WORDS)
+    general = set(islice(common, TOO_GENERAL)) - COMMON_NOUNS
+    linked = {word + link for word in general for link in LINKS if link}
+    return frozenset(general | linked | PRONOMINAL_ADVERBS | NUMERALS)
+
+
 def _is_part(word: str) -> bool:
-    return len(word) >= MIN_PART and word not in STOP_WORDS and word in lexicon()
+    """A word a reader would search for on its own: known, long enough, no stop word and
+    none of _no_parts."""
+    return (len(word) >= MIN_PART and word not in STOP_WORDS and word in lexicon()
+            and word not in _no_parts())
 
 
 @lru_cache(maxsize=100_000)
@@ -70,9 +117,11 @@ def _best_split(word: str, depth: int = 0) -> tuple[str, ...] | None:
         head, rest = word[:cut], word[cut:]
         if not _is_part(head):
             continue
+        if rest in DERIVATIONAL_ENDINGS:
+            continue
         for link in LINKS:
             tail = rest[len(link):] if rest.startswith(link) else None
-            if not tail:
+            if not tail or tail in DERIVATIONAL_ENDINGS:
                 continue
             tails = [(tail,)] if _is_part(tail) else []
             deeper = _best_split(tail, depth + 1)
@@ -86,15 +135,33 @@ def _best_split(word: str, depth: int = 0) -> tuple[str, ...] | None:
     return best
 
 
+def _forms(word: str):
+    """`word` and the forms it may be inflected from or to: 'waterschappen' ->
+    'waterschapp', 'waterschap'; 'maatregel' -> 'maatregelen', 'maatregels'."""
+    yield word
+    for ending in INFLECTIONS:
+        yield word + ending
+        base = word[:-len(ending)]
+        if word.endswith(ending) and len(base) >= 2 * MIN_PART:
+            yield base
+            if base[-1] == base[-2] and base[-1] not in VOWELS:
+                yield base[:-1]
+
+
 def split_compound(word: str) -> tuple[str, ...] | None:
     """'geluidsoverlast' -> ('geluid', 'overlast'); None for a word that is no compound.
 
-    `word` is folded. A split is refused when the whole word is more common than its
-    rarest part: then it is a word in its own right ('samenstelling', 'overheid'), not
-    an occasional compound.
+    `word` is folded. A split is refused when the word, or a form of it, is a known word
+    more common than its rarest part: then it is a word in its own right ('overheid',
+    'waterschappen' as a form of 'waterschap', 'maatregel' with 'maatregelen'), not an
+    occasional compound.
     """
     parts = _best_split(word)
-    if parts and lexicon().get(word, UNKNOWN_RANK) < max(lexicon()[p] for p in parts):
+    if not parts:
+        return None
+    ranks = lexicon()
+    rarest = max(ranks[part] for part in parts)
+    if any(ranks.get(form, UNKNOWN_RANK) < rarest for form in _forms(word)):
         return None
     return parts
 

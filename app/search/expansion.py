@@ -24,7 +24,8 @@ that the fast matcher and scorer handle (docsets.py, scoring.py), within bounds:
 
 Phrases are bounded here too: word positions are checked for the first PHRASES typed
 phrases of a query, and for as many phrases that synonyms of several words stand for;
-later ones are searched as their words (a synonym's without a notice: nobody typed it).
+later ones are searched as all their words in any order (a synonym's without a notice:
+nobody typed it).
 
 What had to be left out is kept in the Budget, so that the reader can be told.
 """
@@ -247,7 +248,9 @@ def _expanded(reader, node, budget: Budget, readable: Readable) -> query.Query:
 
 def _bounded_phrase(node: query.Phrase, budget: Budget) -> query.Query:
     """The phrase, if it is one of the first PHRASES of its kind in the query (a phrase
-    is looked for in three fields, each one node); else its words, in the same field."""
+    is looked for in three fields, each one node); else all its words, in any order, in
+    the same field: one common word of it ("en" aside, `Infrastructuur` of "Infrastructuur
+    en Waterstaat") must not be enough to find an item."""
     words, typed = tuple(node.words), not isinstance(node, SynonymPhrase)
     checked = budget.phrases if typed else budget.synonym_phrases
     if words in checked or len(checked) < PHRASES:
@@ -256,7 +259,7 @@ def _bounded_phrase(node: query.Phrase, budget: Budget) -> query.Query:
     if typed and " ".join(words) not in budget.loose:
         budget.loose.append(" ".join(words))
     terms = [query.Term(node.fieldname, word, boost=node.boost) for word in dict.fromkeys(words)]
-    return terms[0] if len(terms) == 1 else query.Or(terms)
+    return terms[0] if len(terms) == 1 else query.And(terms)
 
 
 def expand(reader, user_query: query.Query, budget: Budget | None = None,

@@ -31,6 +31,7 @@ _LEFT_OUT = (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin,
 _WORDS_GROUP = qparser.OrGroup
 
 Synonyms = Mapping[str, tuple[str, ...]]
+PART_WEIGHT = 0.5   # the parts of a typed compound, all required, against the word itself
 
 
 def split_filters(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -87,8 +88,17 @@ class _SynonymPhraseNode(qparser.PhrasePlugin.PhraseNode):
                              boost=phrase.boost, char_ranges=phrase.char_ranges)
 
 
+def _all_parts(parts: tuple[str, ...], typed: syntax.WordNode) -> syntax.GroupNode:
+    """A compound's parts as one alternative that needs them all: `zienswijze` or
+    `hoogspanning` must not find what holds only `spanning`. Each part weighs less than
+    the typed word: an item that holds the compound itself (the index adds a compound's
+    parts at its position) scores both, one with the parts apart only the parts."""
+    return syntax.AndGroup([_like(syntax.WordNode(part), typed) for part in parts],
+                           boost=PART_WEIGHT)
+
+
 class _Alternatives(qparser.Plugin):
-    """Lets a typed word also match its compound parts and its synonyms.
+    """Lets a typed word also match its compound parts (all of them) and its synonyms.
 
     Runs on the syntax tree before the words are spread over the fields, so that each
     alternative is analysed (stemmed, folded) like any other word.
@@ -106,9 +116,9 @@ class _Alternatives(qparser.Plugin):
         lookups use the words inside it, as the analyzer will see them."""
         alternatives: list[syntax.SyntaxNode] = []
         for word in re.findall(r"\w+", fold(node.text)):
-            # The parts as alternatives of their own (not all required): measured on the
-            # relevance harness, that ranks better for the OR-ed words of a question.
-            alternatives += [syntax.WordNode(part) for part in split_compound(word) or ()]
+            parts = split_compound(word)
+            if parts:
+                alternatives.append(_all_parts(parts, node))
             for synonym in self.synonyms.get(word, ()):
                 alternatives.append(
                     syntax.WordNode(synonym) if " " not in synonym.strip()

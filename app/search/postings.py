@@ -45,6 +45,14 @@ class Postings:
             self._read[key] = term
         return self._read[key]
 
+    def term(self, field: str, text) -> _Term:
+        """The term's postings: `ids` in document order, `weights`, packed `values`."""
+        return self._term(field, text)
+
+    def unpack(self, field: str, value) -> Sequence[int]:
+        """The positions in one packed posting value of `field`."""
+        return self.reader.schema[field].format.unpack(value)
+
     def of(self, field: str, text) -> tuple[list[int], list[float]]:
         """(document numbers, term frequencies) of the term, deleted documents included
         (callers intersect with the live documents or the candidates)."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 from whoosh import highlight, query
 
+from app.search import proximity
 from app.search.analysis import marker
 from app.search.docsets import count_values, docs_matching, docsets
 from app.search.expansion import expand
@@ -207,15 +208,17 @@ def _facets(searcher, sets, matched, candidates, grants, filters) -> dict[str, d
 # -- the search ---------------------------------------------------------------------------
 
 def _best(searcher, sets, postings, user_query, candidates: frozenset[int], allowed: set[int],
-          wanted: int) -> list[tuple[int, float]]:
+          wanted: int, words: str) -> list[tuple[int, float]]:
     """The `wanted` best (document, score), best first; equal scores go to the lower
     document number, as in Whoosh. Scored here when scoring.py can (the same scores,
-    far faster), by Whoosh otherwise."""
+    far faster, and the typed words standing together count: proximity.py), by Whoosh
+    otherwise."""
     try:
         scores = Scorer(searcher, sets, postings, candidates).score(user_query)
     except Unsupported:
         results = searcher.search(user_query, limit=wanted, filter=allowed)
         return [(hit.docnum, hit.score) for hit in results]
+    scores = proximity.reranked(searcher, postings, words, scores)
     return heapq.nlargest(wanted, scores.items(), key=lambda item: (item[1], -item[0]))
 
 
@@ -278,7 +281,8 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
         wanted = page * request.page_length
         ranked = ([(docnum, 0.0) for docnum in sets.newest_first(searcher, candidates, wanted)]
                   if unscored   # newest first, straight from the match set: no scores
-                  else _best(searcher, sets, postings, user_query, candidates, allowed, wanted))
+                  else _best(searcher, sets, postings, user_query, candidates, allowed, wanted,
+                             words))
         hits = _page_hits(searcher, ranked, user_query, request, page)
 
     suggestion = None

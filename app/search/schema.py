@@ -15,7 +15,7 @@ from whoosh.system import _INT_SIZE, pack_uint
 
 from app.search.analysis import dutch_analyzer, exact_analyzer
 
-SCHEMA_VERSION = 4   # 4: numbers are no longer undoubled (2011 had become 201)
+SCHEMA_VERSION = 5   # 5: compounds split by word formation (no -lijk, numerals, forms)
 _BIG_ENDIAN = sys.byteorder == "big"
 
 # The fields the permission rules constrain (see services/permissions.py). Multi-valued,

@@ -36,7 +36,7 @@ NOTICES = {
     ),
     "phrases_as_words": _l(
         "Uw zoekvraag had meer dan {max} zinnen tussen aanhalingstekens. Bij de zinnen daarna"
-        " hebben we gezocht op de losse woorden."
+        " hebben we gezocht op teksten met alle woorden van de zin, in elke volgorde."
     ),
 }
 
