@@ -119,7 +119,8 @@ def set_groups_command(email, groups, no_groups):
 @content_cli.command("import")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def import_command(directory):
-    """Import DIRECTORY (default: CONTENT_DIR); all or nothing, unchanged files skipped."""
+    """Import DIRECTORY (default: CONTENT_DIR); all or nothing, unchanged files skipped
+    (a glossary entry with a problem is left out with a warning; the rest goes on)."""
     try:
         report = import_content(directory or current_app.config["CONTENT_DIR"])
     except ContentInvalid as invalid:
@@ -128,13 +129,15 @@ def import_command(directory):
         raise click.ClickException(
             f"{len(invalid.problems)} problem(s); nothing was imported") from None
     refresh_planner_statistics()
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary() if report.changed else f"nothing changed ({report.summary()})")
 
 
 @content_cli.command("export", help=f"""Write the library to DIRECTORY as a content folder
-that `flask content import` reads: taxonomy, synonyms, roles, groups and every published
-case and reflection, with author, visibility and dates. Unpublished items are never
-written, private ones only with --include-private.
+that `flask content import` reads: taxonomy, synonyms, glossary, roles, groups and every
+published case and reflection, with author, visibility and dates. Unpublished items are
+never written, private ones only with --include-private.
 
 DIRECTORY must be new, empty, or an earlier export in which nothing was added or changed
 (its {MANIFEST} lists every file); an earlier export is replaced, and only the files it

@@ -9,11 +9,11 @@ until it is done: one query that takes seconds is a denial of service. This load
 legislation articles into a temporary Casusbank (as bench.speed does) and times the whole
 search page, anonymously, for queries made to be expensive: many fuzzy terms, short and
 one-letter prefixes, bare stars, long phrases of common words, long OR and AND chains,
-deep brackets, many NOTs, 500-character random words, synonyms and compounds by the
-dozen. It reports the slowest query, p50/p95 of the mix and each kind's worst, and the
-notices the page gave. FTS5 gets the same queries in its own syntax where it has one
-(no fuzzy terms: those are searched as the plain word there). With --json the last line
-is one JSON object.
+deep brackets, many NOTs, 500-character random words, synonyms, English glossary terms
+and compounds by the dozen. It reports the slowest query, p50/p95 of the mix and each
+kind's worst, and the notices the page gave. FTS5 gets the same queries in its own syntax
+where it has one (no fuzzy terms: those are searched as the plain word there). With
+--json the last line is one JSON object.
 """
 from __future__ import annotations
 
@@ -46,6 +46,11 @@ _FTS5_OPERATORS = {"AND", "OR", "NOT"}
 # Words with synonyms in content/synonyms.yml, most of them standing for a phrase.
 SYNONYMS = ["IenW", "EZK", "LNV", "BZK", "RES", "KRW", "PAS", "Awb", "Woo", "AVG", "HSL", "RWS",
             "stakeholders", "omwonenden", "waterschap", "burgerinitiatief"]
+# English terms of content/glossary.yml, most of them phrases or standing for Dutch ones.
+GLOSSARY = ["water board", "public consultation", "Council of State", "noise residents",
+            "House of Representatives", "environmental permits", "mayor and aldermen",
+            "social housing", "energy transition", "wind farms", "Room for the River",
+            "Natura 2000 site", "formal objection", "decision-making", "nitrogen deposition"]
 
 
 class Hostile(NamedTuple):
@@ -113,6 +118,7 @@ def _kinds(rng: random.Random, common: list[str], middling: list[str], sentence)
                                       for _ in range(60)),
         "random_long": lambda: _random_word(rng, MAX_CHARS),
         "synonyms": lambda: _fill(rng.sample(SYNONYMS, len(SYNONYMS)) * 20),
+        "glossary": lambda: _fill(rng.sample(GLOSSARY, len(GLOSSARY)) * 10),
         "compounds": lambda: _fill(a + b for a, b in zip(
             pick(middling, 80), pick(middling, 80), strict=True)),
     }
@@ -248,8 +254,10 @@ def print_summary(name: str, figures: dict, out) -> None:
 
 
 def with_synonyms(content: Path) -> Path:
-    """The site's synonym sets, so that typed abbreviations expand as on the site."""
-    shutil.copy(PROJECT_DIR / "content" / "synonyms.yml", content / "synonyms.yml")
+    """The site's synonym sets and glossary, so that typed abbreviations and English terms
+    expand as on the site."""
+    for name in ("synonyms.yml", "glossary.yml"):
+        shutil.copy(PROJECT_DIR / "content" / name, content / name)
     return content
 
 

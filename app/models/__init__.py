@@ -18,7 +18,7 @@ from app.models.reflection import PROMPT_FIELDS, Reflection
 from app.models.revision import Revision
 from app.models.search_log import MissedSearch, SearchLogSalt
 from app.models.sign_in import SignIn
-from app.models.taxonomy import Role, SynonymSet, Term
+from app.models.taxonomy import GlossaryEntry, Role, SynonymSet, Term
 from app.models.user import User
 from app.models.vocabulary import SiteRole, Status, TermKind, Visibility
 
@@ -29,7 +29,7 @@ ITEM_MODELS: dict[str, type[ItemMixin]] = {model.search_kind: model for model in
 __all__ = [
     "ITEM_MODELS", "MAX_ID",
     "PROMPT_FIELDS", "ApiToken", "AuditEntry", "AuditLogIsAppendOnly", "Base", "Case", "ChangeLog",
-    "ChangeLogHorizon", "IndexNode", "ItemMixin", "LearningGroup", "MissedSearch",
+    "ChangeLogHorizon", "GlossaryEntry", "IndexNode", "ItemMixin", "LearningGroup", "MissedSearch",
     "ReadingListEntry", "Reflection", "Revision", "Role", "SearchLogSalt", "SignIn", "SiteRole",
     "Status", "SubTheme", "SynonymSet", "Term", "TermKind", "User", "Visibility", "utcnow",
 ]

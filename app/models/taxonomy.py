@@ -1,7 +1,7 @@
 """The four government roles and the editable vocabularies (domains, phases, …)."""
 from __future__ import annotations
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.models.base import Base
@@ -72,3 +72,24 @@ class SynonymSet(Base):
 
     def __repr__(self) -> str:
         return f"<SynonymSet {self.words}>"
+
+
+class GlossaryEntry(Base):
+    """English words and phrases that lead a search to Dutch ones (`water board` →
+    waterschap), for readers with the English interface. Editors keep them in
+    content/glossary.yml; queries translate them (search/glossary.py). `english_only`
+    marks a false friend: an English word that is also a Dutch one with another meaning
+    (`stage`), which applies only with the English interface."""
+
+    __tablename__ = "glossary_entries"
+    # Ids only grow, on SQLite too: a search tells a changed glossary by its row count
+    # and highest id (services/reading/search.py), and an import replaces every row.
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    english: Mapped[list[str]] = mapped_column(JSON)
+    dutch: Mapped[list[str]] = mapped_column(JSON)
+    english_only: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    def __repr__(self) -> str:
+        return f"<GlossaryEntry {self.english} → {self.dutch}>"

@@ -5,10 +5,10 @@ combined with OR, so that a long question still finds what matches most of it; t
 more of the words a document has, the higher it ranks. On top of that: "phrases",
 EN/OF/NIET and AND/OR/NOT in capitals, (brackets), +required and -excluded words,
 prefix* and fuzzy~ on the unstemmed field, compounds split (`geluidsoverlast` also
-finds "geluid overlast"), and synonyms that editors maintain. Field filters such as
-`rol:netwerkend` are taken out of the text first (`split_filters`); typed text never
-reaches a field by itself. Nothing typed makes this raise: what the syntax cannot make
-sense of is searched as plain words.
+finds "geluid overlast"), and the synonyms and English glossary that editors maintain.
+Field filters such as `rol:netwerkend` are taken out of the text first (`split_filters`);
+typed text never reaches a field by itself. Nothing typed makes this raise: what the
+syntax cannot make sense of is searched as plain words.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from whoosh import qparser, query
 from whoosh.qparser import syntax
 
 from app.search.analysis import fold, split_compound
+from app.search.glossary import Glossary, term_words
 from app.search.schema import EXACT_FIELD, FIELD_WEIGHTS
 
 # name:value in the text; the service decides which names mean something.
@@ -136,6 +137,73 @@ class _Alternatives(qparser.Plugin):
         return group
 
 
+class _GlossaryTerms(qparser.Plugin):
+    """English terms of the glossary (glossary.py), each standing for itself or its Dutch
+    words: `noise` → noise or geluid. A term is found as a whole among typed words that
+    only spaces separate (not across an operator, a bracket or quotes), the longest
+    first; a term of several words stands for that phrase, never for its loose words,
+    so `water board` does not find every text with "water". Runs before _Alternatives,
+    which then treats the Dutch words as typed ones (their synonyms, their parts)."""
+
+    def __init__(self, glossary: Glossary):
+        self.glossary = glossary
+
+    def filters(self, parser):
+        return [(self.translate, 55)]
+
+    def translate(self, parser, group):
+        nodes, run = [], []
+        for node in [*group, None]:
+            if isinstance(node, syntax.GroupNode):
+                self.translate(parser, node)
+            if _plain_word(node) or (run and isinstance(node, syntax.Whitespace)):
+                run.append(node)
+                continue
+            nodes += self._translated(run)
+            nodes += [node] if node is not None else []
+            run = []
+        group.nodes = nodes
+        return group
+
+    def _translated(self, run: list[syntax.SyntaxNode]) -> list[syntax.SyntaxNode]:
+        """The typed words (and the spaces between them), with each term found replaced."""
+        words, owners, starts, ends = [], [], set(), set()
+        for position, node in enumerate(run):
+            found = term_words(node.text) if isinstance(node, syntax.WordNode) else ()
+            if found:
+                starts.add(len(words))
+                ends.add(len(words) + len(found) - 1)
+            words += found
+            owners += [position] * len(found)
+        nodes, copied = [], 0
+        for match in self.glossary.matches(words, starts, ends):
+            first, last = owners[match.start], owners[match.start + match.length - 1]
+            if match.applied:
+                nodes += run[copied:first]
+                nodes.append(_translation(run[first:last + 1], match.dutch))
+                copied = last + 1
+        return nodes + run[copied:]
+
+
+def _plain_word(node) -> bool:
+    """A word as typed: not quoted, not a pattern, not a filter."""
+    return type(node) is syntax.WordNode and node.fieldname is None
+
+
+def _translation(typed: list[syntax.SyntaxNode], dutch: tuple[str, ...]) -> syntax.GroupNode:
+    """The typed words of a glossary term, or the term's Dutch words; phrases of several
+    words each stay a phrase. Every node takes the place of the typed term."""
+    words = [node for node in typed if isinstance(node, syntax.WordNode)]
+    start, end = words[0].startchar or 0, words[-1].endchar
+    text = " ".join(node.text for node in words)
+    english = words[0] if len(term_words(text)) == 1 else _SynonymPhraseNode(text, start)
+    alternatives = [english] + [syntax.WordNode(word) if " " not in word.strip()
+                                else _SynonymPhraseNode(word, start) for word in dutch]
+    for node in alternatives:
+        node.startchar, node.endchar = start, end
+    return syntax.OrGroup(alternatives)
+
+
 def _dutch_operators() -> qparser.OperatorsPlugin:
     """AND/OR/NOT, and in capitals their Dutch words EN/OF/NIET (in lower case these stay
     ordinary words: "niet", "of" and "en" are stop words)."""
@@ -146,12 +214,15 @@ def _dutch_operators() -> qparser.OperatorsPlugin:
     )
 
 
-def _parser(schema, synonyms: Synonyms, plain: bool) -> qparser.QueryParser:
+def _parser(schema, synonyms: Synonyms, plain: bool,
+            glossary: Glossary | None = None) -> qparser.QueryParser:
     parser = qparser.MultifieldParser(list(FIELD_WEIGHTS), schema, fieldboosts=FIELD_WEIGHTS,
                                       group=_WORDS_GROUP)
     for plugin in _LEFT_OUT:
         parser.remove_plugin_class(plugin)
     parser.add_plugin(_Alternatives(synonyms))
+    if glossary:
+        parser.add_plugin(_GlossaryTerms(glossary))
     if plain:
         for plugin in (qparser.OperatorsPlugin, qparser.GroupPlugin, qparser.PhrasePlugin):
             parser.remove_plugin_class(plugin)
@@ -202,18 +273,19 @@ def _fewer_phrase_fields(parsed: query.Query) -> query.Query:
     return parsed
 
 
-def parse_user_query(text: str, schema, synonyms: Synonyms | None = None) -> query.Query:
+def parse_user_query(text: str, schema, synonyms: Synonyms | None = None,
+                     glossary: Glossary | None = None) -> query.Query:
     """Never raises: input the syntax cannot make sense of is searched as plain words."""
     synonyms = synonyms or {}
     try:
         parsed = _fewer_phrase_fields(
-            _exclusions(_parser(schema, synonyms, plain=False).parse(text)))
+            _exclusions(_parser(schema, synonyms, plain=False, glossary=glossary).parse(text)))
     except Exception:  # noqa: BLE001 - any parser failure means: fall back to words
         parsed = query.NullQuery
     if parsed is query.NullQuery and re.search(r"\w", text):
         words = re.sub(r"[^\w\s]", " ", text)
         try:
-            parsed = _parser(schema, synonyms, plain=True).parse(words)
+            parsed = _parser(schema, synonyms, plain=True, glossary=glossary).parse(words)
         except Exception:  # noqa: BLE001 - last resort: the plain words, unexpanded
             parsed = query.Or([query.Term(EXACT_FIELD, fold(w)) for w in words.split()])
     return parsed

@@ -16,6 +16,7 @@ from app.search import proximity
 from app.search.analysis import marker
 from app.search.docsets import count_values, docs_matching, docsets
 from app.search.expansion import expand
+from app.search.glossary import Glossary
 from app.search.parsing import Synonyms, parse_user_query
 from app.search.postings import Postings
 from app.search.schema import EXACT_FIELD, MULTI_VALUED, SINGLE_VALUED
@@ -47,6 +48,7 @@ class SearchRequest:
     facets: bool = False
     suggest: bool = False
     synonyms: Synonyms = field(default_factory=dict)
+    glossary: Glossary = field(default_factory=Glossary)   # English terms -> Dutch words
 
 
 @dataclass(frozen=True)
@@ -237,14 +239,14 @@ def _constant_score(user_query) -> bool:
     return isinstance(user_query, (query.Prefix, query.Wildcard, query.Every))
 
 
-def _user_query(searcher, words: str, synonyms: Synonyms, postings: Postings,
+def _user_query(searcher, words: str, request: SearchRequest, postings: Postings,
                 readable: Callable[[], set[int]]) -> tuple[query.Query, bool, dict]:
     """(the query typed, with its fuzzy, prefix and wildcard terms expanded within the
     bounds of expansion.py into words the reader may see in some item; whether it scores
     every match the same; what the bounds held back)."""
     if not words:
         return query.Every(), True, {}
-    parsed = parse_user_query(words, searcher.schema, synonyms)
+    parsed = parse_user_query(words, searcher.schema, request.synonyms, request.glossary)
     expanded, budget = expand(
         searcher.reader(), parsed,
         readable=lambda field, word: not postings.docs(field, word).isdisjoint(readable()))
@@ -266,8 +268,8 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
         so a plain search does not make this set for each new index state."""
         return sets.filter_docs(searcher, access_filter(grants, {}))
 
-    user_query, constant, held_back = _user_query(searcher, words, request.synonyms,
-                                                  postings, readable)
+    user_query, constant, held_back = _user_query(searcher, words, request, postings,
+                                                  readable)
     allowed = sets.filter_docs(searcher, access_filter(grants, request.filters))
     matched = docs_matching(searcher, sets, user_query, postings)
     candidates = matched & allowed
@@ -287,7 +289,8 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
 
     suggestion = None
     if request.suggest and words and total < SUGGEST_BELOW:
-        suggestion = spelling_suggestion(searcher.reader(), postings, words, readable())
+        suggestion = spelling_suggestion(searcher.reader(), postings, words, readable(),
+                                         request.glossary)
 
     return ResultPage(
         hits=hits, total=total, page=page, page_count=page_count,

@@ -8,13 +8,19 @@ only in hidden items push a readable one out, so the missing suggestion gave awa
 the hidden word exists; and a common word two edits away beat a word one edit away.
 Here every candidate is counted among the items the reader may see first, and the
 fewest edits win, then the most readable items.
+
+The glossary (glossary.py) takes part: an English term held back for a Dutch reader (a
+false friend) is offered as its Dutch word, and so is a misspelt English term (`noice`
+→ geluid) when no readable word is as close; an English term the search used is not
+taken for a typo. A Dutch word is offered only when the reader may see it somewhere.
 """
 from __future__ import annotations
 
 import re
 
-from app.search.analysis import fold
+from app.search.analysis import STOP_WORDS, fold
 from app.search.expansion import FUZZY_MAX_LENGTH, Budget, lexicon_block, words_within
+from app.search.glossary import Glossary, term_words
 from app.search.postings import Postings
 from app.search.schema import EXACT_FIELD
 
@@ -43,12 +49,12 @@ def _unknown(word: str, postings: Postings, readable: set[int]) -> bool:
 
 
 def closest_readable(reader, postings: Postings, word: str, readable: set[int],
-                     budget: Budget) -> str | None:
+                     budget: Budget, most_edits: int = 2) -> str | None:
     """The readable word fewest edits from `word` (one, else two) that shares its first
     letters; of those, the one in most readable items (then the first in the alphabet)."""
     block, complete = lexicon_block(reader, EXACT_FIELD, word[:SAME_START], budget)
     seen = {word}
-    for edits in (1, 2):
+    for edits in range(1, most_edits + 1):
         if not complete:
             return None
         words, complete = words_within(block, word, edits, SAME_START, budget)
@@ -60,14 +66,60 @@ def closest_readable(reader, postings: Postings, word: str, readable: set[int],
     return None
 
 
-def suggestion(reader, postings: Postings, text: str, readable: set[int]) -> str | None:
-    """The text with its first unknown words replaced by their closest readable words;
-    None when nothing changed."""
+def _readable_dutch(postings: Postings, dutch: tuple[str, ...], readable: set[int]) -> str | None:
+    """The first of a glossary term's Dutch words (or phrases) whose every word some item
+    the reader may see holds (stop words are in no item: the index leaves them out)."""
+    for candidate in dutch:
+        if all(_readable_count(postings, word, readable) for word in term_words(candidate)
+               if word not in STOP_WORDS):
+            return candidate
+    return None
+
+
+def _glossary_words(text: str, glossary: Glossary, postings: Postings,
+                    readable: set[int]) -> tuple[dict[str, str], set[str]]:
+    """(typed text -> the Dutch word it is offered as, for English terms held back; the
+    words of English terms the search used, which are not typos)."""
+    found = list(re.finditer(r"\w+", text))
+    words = [fold(match.group()) for match in found]
+    offered, used = {}, set()
+    for match in glossary.matches(words):
+        span = found[match.start:match.start + match.length]
+        if match.applied:
+            used.update(word.group() for word in span)
+        elif dutch := _readable_dutch(postings, match.dutch, readable):
+            offered[text[span[0].start():span[-1].end()]] = dutch
+    return offered, used
+
+
+def _correction(reader, postings: Postings, word: str, readable: set[int], budget: Budget,
+                glossary: Glossary) -> str | None:
+    """The closest readable word; or a misspelt English term's Dutch word, when no
+    readable word is as close."""
+    near = glossary.nearest(word)
+    dutch = _readable_dutch(postings, near[1], readable) if near else None
+    better = closest_readable(reader, postings, word, readable, budget,
+                              most_edits=near[0] if dutch else 2)
+    return better or dutch
+
+
+def _replaced(text: str, typed: str, better: str) -> str:
+    return re.sub(rf"(?<!\w){re.escape(typed)}(?!\w)", better, text)
+
+
+def suggestion(reader, postings: Postings, text: str, readable: set[int],
+               glossary: Glossary | None = None) -> str | None:
+    """The text with its first unknown words replaced by their closest readable words,
+    and English terms held back by their Dutch words; None when nothing changed."""
+    glossary = glossary or Glossary()
     budget, corrected = Budget(work=SUGGEST_WORK), text
-    unknown = [word for word in dict.fromkeys(re.findall(r"\w+", text))
-               if _unknown(word, postings, readable)]
+    offered, used = _glossary_words(text, glossary, postings, readable)
+    for typed, dutch in offered.items():
+        corrected = _replaced(corrected, typed, dutch)
+    unknown = [word for word in dict.fromkeys(re.findall(r"\w+", corrected))
+               if word not in used and _unknown(word, postings, readable)]
     for word in unknown[:WORDS_CORRECTED]:
-        better = closest_readable(reader, postings, fold(word), readable, budget)
+        better = _correction(reader, postings, fold(word), readable, budget, glossary)
         if better:
-            corrected = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", better, corrected)
+            corrected = _replaced(corrected, word, better)
     return corrected if corrected != text else None

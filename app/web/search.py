@@ -9,6 +9,7 @@ from app.services.reading.search import PARAMETERS, search_items
 from app.services.reading.search_log import note_search
 from app.web.auth import searcher_key
 from app.web.forms import page_number
+from app.web.language import current_language
 from app.web.search_notices import notice_text
 
 bp = Blueprint("search", __name__)
@@ -22,7 +23,8 @@ def index():
     outcome = None
     if text.strip() or chosen:
         outcome = search_items(current_user, text, chosen, page=page_number(request.args),
-                               sort=request.args.get("sorteer", "relevantie"))
+                               sort=request.args.get("sorteer", "relevantie"),
+                               language=current_language())
         note_search(current_user, outcome, searcher_key())
     return render_template(
         "search.html", outcome=outcome, text=text, roles=catalog.roles_by_id(),

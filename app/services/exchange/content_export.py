@@ -1,11 +1,11 @@
 """Exports the library as a content folder that `flask content import` reads back.
 
 The export is a backup and the way to move a library to another Casusbank, so the folder
-on its own must be a complete content folder: taxonomy, synonyms, roles, groups and the
-published cases and reflections. Items are written from their form input (the values a
-revision stores), and each file is read back with the importer's own reading before the
-folder is moved into place: a file an import would read differently fails the export,
-naming the item, instead of losing text silently. Where the folder goes, and how an
+on its own must be a complete content folder: taxonomy, synonyms, glossary, roles, groups
+and the published cases and reflections. Items are written from their form input (the
+values a revision stores), and each file is read back with the importer's own reading
+before the folder is moved into place: a file an import would read differently fails the
+export, naming the item, instead of losing text silently. Where the folder goes, and how an
 earlier export is replaced, is export_folder's business.
 """
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import (
     Case,
+    GlossaryEntry,
     LearningGroup,
     Reflection,
     Role,
@@ -40,12 +41,16 @@ from app.services.exchange.content_files import (
     parse_markdown_file,
     reflection_input,
 )
+from app.services.exchange.content_glossary import GLOSSARY_FILE, also_dutch_words
 from app.services.exchange.content_vocabulary import SYNONYMS_FILE, TAXONOMY_FILE
 from app.services.exchange.export_folder import FolderRefused, digest, put_in_place
 from app.services.permissions import PUBLISHED, SHARED
 from app.services.validation import slugify
 
-KINDS = ("terms", "synonym sets", "roles", "groups", "cases", "reflections")
+KINDS = ("terms", "synonym sets", "glossary entries", "roles", "groups", "cases",
+         "reflections")
+GLOSSARY_HEADER = ("# English words and phrases that lead a search to Dutch ones; see the README,"
+                   " Search.\n")
 ROLE_FIELDS = ("label", "label_en", "short", "short_en", "paradigm", "position", "order",
                "behaviours")
 
@@ -116,6 +121,15 @@ def _represent_text(dumper: yaml.SafeDumper, text: str):
 
 
 _Dumper.add_representer(str, _represent_text)
+
+
+def _glossary_entry(entry: GlossaryEntry) -> dict:
+    """As an editor writes it. `english_only: false` only where the import would ask
+    for a decision (content_glossary.also_dutch_words): the entry was imported so."""
+    values = {"en": list(entry.english), "nl": list(entry.dutch)}
+    if entry.english_only or also_dutch_words(entry.english, entry.dutch):
+        values["english_only"] = entry.english_only
+    return values
 
 
 def _yaml(data) -> str:
@@ -213,6 +227,10 @@ class _Writer:
             select(SynonymSet).order_by(SynonymSet.id))]
         self._write(SYNONYMS_FILE, _yaml(synonyms))
         self.report.counts["synonym sets"] = len(synonyms)
+        glossary = [_glossary_entry(entry) for entry in db.session.scalars(
+            select(GlossaryEntry).order_by(GlossaryEntry.id))]
+        self._write(GLOSSARY_FILE, GLOSSARY_HEADER + _yaml(glossary))
+        self.report.counts["glossary entries"] = len(glossary)
 
     def _roles_and_groups(self) -> None:
         """The site keeps these descriptions only as sanitised HTML; HTML is Markdown too,

@@ -1,7 +1,9 @@
 """Imports content/: the taxonomy, roles, learning groups, cases and reflections.
 
 All or nothing: every file is read and checked inside one transaction, and a single
-problem anywhere rolls the whole run back, listing every problem with its file. A file
+problem anywhere rolls the whole run back, listing every problem with its file. The
+glossary alone is checked entry by entry and reports warnings instead
+(content_glossary.py): a slip in it never holds back the rest. A file
 whose bytes did not change since the last import is skipped, so a second run writes
 nothing. Items are checked by the same rules as the web forms. Each new or changed case
 and reflection gets an "imported" revision, so its history starts with the file's text.
@@ -38,6 +40,7 @@ from app.services.exchange.content_files import (
     read_source,
     shown_path,
 )
+from app.services.exchange.content_glossary import GlossaryRow, apply_glossary, read_glossary
 from app.services.exchange.content_vocabulary import (
     apply_synonyms,
     apply_taxonomy,
@@ -81,6 +84,7 @@ class ContentInvalid(Exception):
 @dataclass
 class ImportReport:
     counts: dict[str, Counter] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)   # the glossary's: nothing stops
 
     def count(self, kind: str, outcome: str) -> None:
         self.counts.setdefault(kind, Counter())[outcome] += 1
@@ -109,6 +113,7 @@ class Importer:
             raise ContentInvalid([Problem(str(self.root), "is not a folder")])
         taxonomy = read_taxonomy(self.root, self._problem)
         synonyms = read_synonyms(self.root, self._problem)
+        glossary = read_glossary(self.root, self._warn)
         sources = {kind: self._read_folder(kind, keys) for kind, keys in (
             ("roles", ROLE_KEYS), ("groups", GROUP_KEYS), ("cases", CASE_KEYS),
             ("reflections", REFLECTION_KEYS))}
@@ -116,7 +121,7 @@ class Importer:
             if not self.problems:
                 # One flush per kind, not one per lazy load: one change-log row per item.
                 with db.session.no_autoflush:
-                    self._apply_all(taxonomy, synonyms, sources)
+                    self._apply_all(taxonomy, synonyms, glossary, sources)
             if self.problems:
                 raise ContentInvalid(self.problems)
             db.session.commit()
@@ -126,9 +131,11 @@ class Importer:
         return self.report
 
     def _apply_all(self, taxonomy: dict, synonyms: list[list[str]],
-                   sources: dict[str, list[Source]]) -> None:
+                   glossary: list[GlossaryRow] | None, sources: dict[str, list[Source]]) -> None:
         apply_taxonomy(taxonomy, self._problem, self.report.count)
         apply_synonyms(synonyms, self.report.count)
+        if glossary is not None:   # None: the file could not be read; the glossary stays
+            apply_glossary(glossary, self.report.count)
         appliers = {"roles": self._apply_role, "groups": self._apply_group,
                     "cases": partial(self._apply_item, CASE_FILES),
                     "reflections": partial(self._apply_item, REFLECTION_FILES)}
@@ -153,6 +160,9 @@ class Importer:
 
     def _problem(self, path: str, message: str) -> None:
         self.problems.append(Problem(path, message))
+
+    def _warn(self, path: str, message: str) -> None:
+        self.report.warnings.append(Problem(path, message))
 
     def _read_folder(self, kind: str, keys: set[str]) -> list[Source]:
         try:

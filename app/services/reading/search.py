@@ -11,15 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.indexer import health_notices, read_or, unavailable
-from app.models import ITEM_MODELS, Case, Reflection, SynonymSet, Term
+from app.models import ITEM_MODELS, Case, GlossaryEntry, Reflection, SynonymSet, Term
 from app.search import (
     EXPANDING_TERMS,
     PHRASES,
+    Glossary,
     Hit,
     ResultPage,
     SearchRequest,
@@ -104,6 +106,24 @@ def synonyms() -> dict[str, tuple[str, ...]]:
             if " " not in word.strip():
                 expansions.setdefault(fold(word), []).extend(w for w in words if w != word)
     return {word: tuple(dict.fromkeys(others)) for word, others in expansions.items()}
+
+
+def glossary(language: str) -> Glossary:
+    """The glossary as a reader with this interface language uses it: English-only
+    entries (false friends) count only for "en". Reading and building it takes 7 ms for
+    450 entries, so it is kept per process and read again only when the table changed:
+    an import replaces every row and ids only grow, so the number of rows and the
+    highest id tell one state from another (a restore is done with the app stopped)."""
+    count, newest = db.session.execute(
+        select(func.count(), func.max(GlossaryEntry.id))).one()
+    return _glossary(str(db.engine.url), count, newest, language) if count else Glossary()
+
+
+@lru_cache(maxsize=8)
+def _glossary(_database: str, _count: int, _newest: int | None, language: str) -> Glossary:
+    rows = db.session.execute(select(GlossaryEntry.english, GlossaryEntry.dutch,
+                                     GlossaryEntry.english_only).order_by(GlossaryEntry.id))
+    return Glossary(rows, language)
 
 
 # -- from the address to index values ------------------------------------------------------
@@ -239,7 +259,8 @@ def _still_visible(user, hits: list[Hit], *, listed: bool = True) -> list[Hit]:
 
 
 def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str = "relevantie",
-                 page: int = 1) -> SearchOutcome:
+                 page: int = 1, language: str = "nl") -> SearchOutcome:
+    """`language` is the reader's interface language, for the glossary's false friends."""
     chosen = {name: list(values) for name, values in chosen.items() if name in FIELDS}
     notices: list[tuple[str, dict]] = []
     text = (text or "").strip()
@@ -251,7 +272,8 @@ def search_items(user, text: str, chosen: Mapping[str, list[str]], *, sort: str 
                             notices=notices)
     request = SearchRequest(text=words, filters=_request_filters(chosen, notices),
                             sort="newest" if outcome.sort == "nieuwste" else "relevance",
-                            page=page, facets=True, suggest=True, synonyms=synonyms())
+                            page=page, facets=True, suggest=True, synonyms=synonyms(),
+                            glossary=glossary(language))
     grants = access_grants(user, listed=True)
     results = read_or(None, lambda searcher: run_search(searcher, request, grants))
     if results is None:
