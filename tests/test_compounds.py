@@ -7,7 +7,7 @@ from whoosh import query
 from app.search import SearcherCache, SearchIndex, SearchRequest, run_search
 from app.search.analysis import split_compound
 from app.search.expansion import PHRASES, expand
-from app.search.parsing import PART_WEIGHT, parse_user_query
+from app.search.parsing import PART_WEIGHT, CompoundParts, parse_user_query
 from app.search.schema import build_schema
 from tests.test_search_package import EVERYONE, with_body
 
@@ -67,9 +67,22 @@ def test_the_compound_itself_outranks_its_parts_apart(tmp_path):
 
 def test_the_parts_weigh_less_than_the_word_in_the_query():
     parsed = parse_user_query("hoogspanning", build_schema())
-    parts = [node for node in parsed.subqueries if isinstance(node, query.And)]
+    parts = [node for node in _nodes(parsed) if isinstance(node, CompoundParts)]
     assert len(parts) == 1 and parts[0].boost == PART_WEIGHT < 1
     assert {leaf.text for leaf in parts[0].leaves()} >= {"hoog", "spanning"}
+
+
+def test_a_part_adds_to_an_item_found_by_other_words_but_finds_nothing_alone(tmp_path):
+    """`hoogspanning Brussel`: of two texts about Brussels, the one that also speaks of
+    `spanning` ranks first; a text with only `spanning` is still no hit."""
+    texts = ["Brussel, de wegen en het verkeer", "Brussel: spanning op de wegen",
+             "Spanning op de weg"]
+    assert keys(tmp_path, texts, "hoogspanning Brussel") == ["1", "0"]
+
+
+def test_a_part_of_an_excluded_compound_adds_nothing():
+    parsed = parse_user_query("Brussel -hoogspanning", build_schema())
+    assert not isinstance(parsed, query.AndMaybe)
 
 
 def test_a_compound_found_inside_a_longer_one_still_counts(tmp_path):

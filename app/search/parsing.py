@@ -33,6 +33,7 @@ _WORDS_GROUP = qparser.OrGroup
 
 Synonyms = Mapping[str, tuple[str, ...]]
 PART_WEIGHT = 0.5   # the parts of a typed compound, all required, against the word itself
+LENT_WEIGHT = 0.2   # one part of a typed compound, in an item found by other words
 
 
 def split_filters(text: str) -> tuple[str, list[tuple[str, str]]]:
@@ -89,13 +90,21 @@ class _SynonymPhraseNode(qparser.PhrasePlugin.PhraseNode):
                              boost=phrase.boost, char_ranges=phrase.char_ranges)
 
 
+class CompoundParts(query.And):
+    """The parts of a typed compound, all required: one alternative of the word."""
+
+
+class _PartsGroup(syntax.AndGroup):
+    qclass = CompoundParts
+
+
 def _all_parts(parts: tuple[str, ...], typed: syntax.WordNode) -> syntax.GroupNode:
     """A compound's parts as one alternative that needs them all: `zienswijze` or
     `hoogspanning` must not find what holds only `spanning`. Each part weighs less than
     the typed word: an item that holds the compound itself (the index adds a compound's
     parts at its position) scores both, one with the parts apart only the parts."""
-    return syntax.AndGroup([_like(syntax.WordNode(part), typed) for part in parts],
-                           boost=PART_WEIGHT)
+    return _PartsGroup([_like(syntax.WordNode(part), typed) for part in parts],
+                       boost=PART_WEIGHT)
 
 
 class _Alternatives(qparser.Plugin):
@@ -288,4 +297,26 @@ def parse_user_query(text: str, schema, synonyms: Synonyms | None = None,
             parsed = _parser(schema, synonyms, plain=True, glossary=glossary).parse(words)
         except Exception:  # noqa: BLE001 - last resort: the plain words, unexpanded
             parsed = query.Or([query.Term(EXACT_FIELD, fold(w)) for w in words.split()])
-    return parsed
+    return _parts_lend_weight(parsed)
+
+
+def _wanted_parts(node: query.Query):
+    """The part nodes of the compounds typed, those after NIET or a minus left out."""
+    if isinstance(node, CompoundParts):
+        yield from node.subqueries
+    elif isinstance(node, query.AndNot):
+        yield from _wanted_parts(node.a)
+    elif not node.is_leaf() and not isinstance(node, query.Not):
+        for child in node.children():
+            yield from _wanted_parts(child)
+
+
+def _parts_lend_weight(parsed: query.Query) -> query.Query:
+    """A part of a typed compound adds a little to the score of an item that the query
+    finds anyway (`jeugddelinquentie in Brussel`: a text about Brussels and `jeugd`
+    ranks above one about Brussels alone), and finds nothing by itself: what matches is
+    still decided by `parsed` alone (the compound rule)."""
+    lent = list(_wanted_parts(parsed))
+    if not lent:
+        return parsed
+    return query.AndMaybe(parsed, query.Or(lent, boost=LENT_WEIGHT))
