@@ -130,7 +130,10 @@ class Checker:
                 self._fail(f"{typo(word)!r} suggested the old word {word!r}")
 
     def similar_cases(self) -> None:
-        """Each readable case's similar cases: those sharing a current word with it."""
+        """Each readable case's similar cases: those sharing a current word with it. The
+        harness's cases share one role and the policy domain and nothing else, too little
+        to be similar without a word (search/similar.py, FACET_ONLY_MIN), so a word is
+        what lists them here, and an old word would list one it should not."""
         slugs = {item.slug: item.id for item in self.items}
         for item in self.items:
             if item.id not in self.truth.visible:

@@ -17,7 +17,9 @@ from app.search import LEAD_WORDS
 
 # Everything document_for reads, loaded in one query per relation instead of one per item.
 LOAD_OPTIONS = {
-    Case: (selectinload(Case.roles), selectinload(Case.groups), selectinload(Case.policy_domain)),
+    Case: (selectinload(Case.roles), selectinload(Case.groups), selectinload(Case.policy_domain),
+           selectinload(Case.stakeholder_types), selectinload(Case.phase),
+           selectinload(Case.scale)),
     Reflection: (selectinload(Reflection.roles_acted), selectinload(Reflection.roles_asked)),
 }
 
@@ -43,6 +45,16 @@ def _texts(item: ItemMixin) -> dict[str, str]:
             "exact": "\n".join([title, summary, body])}
 
 
+def _likeness(item: ItemMixin) -> dict[str, str]:
+    """What similar cases weigh besides text, domain, roles and groups (a case's only)."""
+    if not isinstance(item, Case):
+        return {}
+    return {"stakeholders": ",".join(term.slug for term in item.stakeholder_types),
+            "phase": item.phase.slug if item.phase else "",
+            "scale": item.scale.slug if item.scale else "",
+            "lead_role": item.dominant_role_id or ""}
+
+
 def document_for(item: ItemMixin) -> dict:
     """The search document of a case or reflection: its text, what it may be filtered and
     counted on, and the access values the permission filter reads."""
@@ -56,7 +68,7 @@ def document_for(item: ItemMixin) -> dict:
         "organisation": item.organisation if is_case else "",
         "years": ",".join(map(str, _years(item))),
         "published": item.published_at or item.created_at, "updated": item.updated_at,
-        **_texts(item), **access,
+        **_likeness(item), **_texts(item), **access,
     }
 
 

@@ -15,7 +15,7 @@ from whoosh.system import _INT_SIZE, pack_uint
 
 from app.search.analysis import dutch_analyzer, exact_analyzer
 
-SCHEMA_VERSION = 5   # 5: compounds split by word formation (no -lijk, numerals, forms)
+SCHEMA_VERSION = 5   # 5: compounds split by word formation; what similar cases weigh
 _BIG_ENDIAN = sys.byteorder == "big"
 
 # The fields the permission rules constrain (see services/permissions.py). Multi-valued,
@@ -39,6 +39,9 @@ LEAD_WORDS = 40
 # Fields counted in facets and filtered on. One value each, or several (comma-separated).
 SINGLE_VALUED = ("kind", "domain", "organisation")
 MULTI_VALUED = ("roles", "years", "groups")   # groups doubles as an access field
+# What similar cases weigh besides the text, domain, roles and groups (search/similar.py):
+# not counted as facets. Comma-separated like the others, so an empty value indexes nothing.
+LIKENESS_FIELDS = ("stakeholders", "phase", "scale", "lead_role")
 
 
 class PackedPositions(Positions):
@@ -90,5 +93,5 @@ def build_schema() -> Schema:
         organisation=ID,
         roles=KEYWORD(stored=True, commas=True),
         years=KEYWORD(commas=True),
-        **{name: KEYWORD(commas=True) for name in ACCESS_FIELDS},
+        **{name: KEYWORD(commas=True) for name in (*LIKENESS_FIELDS, *ACCESS_FIELDS)},
     )

@@ -17,7 +17,8 @@ from app.services.contributing.cases import (
 )
 from app.services.editorial.merge import redirect_target
 from app.services.reading.browse_facets import YEARS, listed_organisation
-from app.services.reading.search import cases_with_title_like, similar_cases
+from app.services.reading.search import cases_with_title_like
+from app.services.reading.similar import similar_cases
 from app.web.forms import options, page_number, submit_wanted, submitted
 from app.web.item_forms import edit_page, saved_response
 

@@ -28,7 +28,6 @@ from app.search import (
     fold,
     likely_duplicates,
     run_search,
-    similar_items,
     split_filters,
 )
 from app.services import catalog
@@ -296,20 +295,6 @@ def _held_back(results: ResultPage) -> list[tuple[str, dict]]:
         limit = PHRASES if kind == "loose" else EXPANDING_TERMS
         notices.append((HELD_BACK[kind], {"terms": named, "max": limit}))
     return notices
-
-
-def similar_cases(user, case: Case, limit: int = 5) -> list[Case]:
-    """Cases most like `case` that the reader may see: text first, shared roles and
-    learning groups count extra."""
-    grants = access_grants(user, listed=True)
-    hits = read_or([], lambda searcher: similar_items(
-        searcher, case.search_key, grants, roles=case.role_ids,
-        groups=sorted(case.group_ids()), limit=limit))
-    # Loaded and checked against the database in one query (the index may lag).
-    found = {c.id: c for c in db.session.scalars(
-        select(Case).where(Case.id.in_(_ids(hits, "case")),
-                           visible_condition(user, Case, listed=True)))}
-    return [found[item_id] for item_id in _ids(hits, "case") if item_id in found]
 
 
 def cases_with_title_like(user, title: str) -> list[tuple[str, str]]:
