@@ -32,8 +32,8 @@ _LEFT_OUT = (qparser.FieldsPlugin, qparser.RangePlugin, qparser.BoostPlugin,
 _WORDS_GROUP = qparser.OrGroup
 
 Synonyms = Mapping[str, tuple[str, ...]]
-PART_WEIGHT = 0.5   # the parts of a typed compound, all required, against the word itself
-LENT_WEIGHT = 0.2   # one part of a typed compound, in an item found by other words
+PART_WEIGHT = 0.3   # the parts of a typed compound, all required, against the word itself
+LENT_WEIGHT = 0.35  # one part of a typed compound, in an item found by other words
 
 
 def split_filters(text: str) -> tuple[str, list[tuple[str, str]]]:

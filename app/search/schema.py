@@ -30,9 +30,11 @@ TEXT_FIELDS = tuple(FIELD_WEIGHTS)
 
 
 def ranking() -> BM25F:
-    """BM25 with full length normalisation (B=1): measured on the relevance harness, a
-    long answer should not outrank a short text that is about the question."""
-    return BM25F(B=1.0, K1=1.2)
+    """BM25 with strong length normalisation: a long answer should not outrank a short
+    text that is about the question. Measured on the relevance harness (issue 16, with
+    the compound rule and proximity): B 0.85 over 1.0 gave +0.001 MRR@10 on the
+    parliamentary questions and +0.003 on the Rijksoverheid answers; 0.75 was no better."""
+    return BM25F(B=0.85, K1=1.2)
 EXACT_FIELD = "exact"     # where prefix (`energiecoop*`) and fuzzy (`participatie~`) go
 LEAD_WORDS = 40
 
