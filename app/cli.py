@@ -128,6 +128,8 @@ def import_command(directory):
         raise click.ClickException(
             f"{len(invalid.problems)} problem(s); nothing was imported") from None
     refresh_planner_statistics()
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     click.echo(report.summary() if report.changed else f"nothing changed ({report.summary()})")
 
 
