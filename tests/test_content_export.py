@@ -87,7 +87,8 @@ def library(app, users):
         private_case = _case("buiten@example.nl", "Mijn eigen spoorcasus", roles=["rechtmatig"],
                              policy_domain="mobiliteit", visibility="private")
         _case("redactie@example.nl", "Prestatiecontract dijk", roles=["presterend"],
-              policy_domain="water", year_start="2020", visibility="internal")
+              policy_domain="water", year_start="2020", visibility="internal",
+              organisation="DG Water en Bodem")
         _case("lid@example.nl", "Nog niet af", roles=["responsief"], policy_domain="water",
               visibility="public", state="draft")
         _reflection("lid@example.nl", "Wie bepaalt: de leergroep", case=group_case.slug,
@@ -116,6 +117,7 @@ def _describe_case(case: Case) -> dict:
         "groups": [group.slug for group in case.groups],
         "subthemes": [theme.slug for theme in case.subthemes],
         "years": (case.year_start, case.year_end), "organisation": case.organisation,
+        "organisation_term": case.organisation_term.slug if case.organisation_term else None,
         "dilemma": case.dilemma, "visibility": case.visibility, "status": case.status,
         "author": case.owner.email if case.owner else None,
         "published": _moment(case.published_at),

@@ -236,7 +236,7 @@ def test_each_hit_shows_domain_organisation_years_and_roles_beside_its_type(memb
     roles; a reflection has no domain or organisation, only its year and roles."""
     assert meta_lines(search(member, "bewoners").get_data(as_text=True)) == {
         "Geluidsmaatregelen HSL-Zuid Lansingerland":
-            "Casus · Mobiliteit · Ministerie van IenW, directie OVS · 2017 tot nu · "
+            "Casus · Mobiliteit · Directie Openbaar Vervoer en Spoor · 2017 tot nu · "
             "Overheidsrollen: Rechtmatige overheid, Netwerkende overheid, Responsieve overheid",
         "Waterschappen en regenwater in de wijk":
             "Casus · Water · 2019 tot 2021 · Overheidsrollen: Netwerkende overheid",
@@ -251,8 +251,8 @@ def test_a_hits_line_is_in_the_readers_language(member):
     html = member.get("/zoeken?q=geluid", headers={"Accept-Language": "en"}).get_data(
         as_text=True)
     assert meta_lines(html)["Geluidsmaatregelen HSL-Zuid Lansingerland"] == (
-        "Case · Mobility · Ministerie van IenW, directie OVS · 2017 to date · Government roles: "
-        "Rechtmatig government, Netwerkend government, Responsief government")
+        "Case · Mobility · Public Transport and Rail Directorate · 2017 to date · Government "
+        "roles: Rechtmatig government, Netwerkend government, Responsief government")
 
 
 def test_the_hits_come_before_the_quadrant_which_keeps_its_table(browser):

@@ -107,7 +107,7 @@ def test_the_service_refuses_non_editors(ctx, users):
     with pytest.raises(PermissionError):
         taxonomy.entries(member, "policy_domains")
     with pytest.raises(PermissionError):
-        taxonomy.rename(member, "organisations", "Ministerie van IenW, directie OVS", "X")
+        taxonomy.rename(member, "unfiled_organisations", "Rijkswaterstaat", "X")
 
 
 # -- lists ------------------------------------------------------------------------------
@@ -116,7 +116,9 @@ def test_the_overview_links_every_list_with_its_size(editor):
     html = editor.get("/redactie/taxonomie/").get_data(as_text=True)
     assert "<h1>Taxonomie beheren</h1>" in html
     assert '<a href="/redactie/taxonomie/beleidsterreinen/">Beleidsterreinen</a> (3)' in html
-    assert '<a href="/redactie/taxonomie/organisaties/">Organisaties</a> (1)' in html
+    assert '<a href="/redactie/taxonomie/organisaties/">Organisaties</a> (10)' in html
+    assert ('<a href="/redactie/taxonomie/organisaties-indelen/">Organisaties om in te delen'
+            '</a> (0)') in html
     assert '<a href="/redactie/taxonomie/subthemas/">Subthema’s van leergroepen</a> (3)' in html
 
 
@@ -131,13 +133,25 @@ def test_lists_count_the_items_the_editor_may_see(app, editor):
         "Bijeenkomst van de leergroep": "2 reflecties"}
 
 
-def test_organisations_are_the_distinct_texts_of_cases(app, editor):
+def test_organisations_are_listed_with_their_kind_and_whole(app, editor):
+    html = editor.get(LIST.format("organisaties")).get_data(as_text=True)
+    assert re.search(r'<th scope="row">Directie Openbaar Vervoer en Spoor</th>\s*'
+                     r'<td>Directie of directoraat-generaal</td>\s*'
+                     r'<td>Directoraat-generaal Mobiliteit</td>\s*<td>1 casus</td>', html)
+    assert re.search(r'<th scope="row">Ministerie van Infrastructuur en Waterstaat</th>\s*'
+                     r'<td>Ministerie</td>\s*<td></td>\s*<td>0 casussen</td>', html)
+    ovs = term_id(app, "organisations", "ienw-directie-ovs")
+    page = editor.get(EDIT.format("organisaties", ovs)).get_data(as_text=True)
+    assert "<dt>Onderdeel van</dt><dd>Directoraat-generaal Mobiliteit</dd>" in page
+    assert "<li>OVS</li>" in page
+
+
+def test_names_not_in_the_vocabulary_are_listed_to_be_filed(app, editor):
     change_cases(app, interne_dijkcasus={"organisation": "Rijkswaterstaat"},
                  waterschappen_en_regenwater={"organisation": "Rijkswaterstaat"})
-    html = editor.get(LIST.format("organisaties")).get_data(as_text=True)
-    assert rows(html) == {"Ministerie van IenW, directie OVS": "1 casus",
-                          "Rijkswaterstaat": "2 casussen"}
-    assert "/redactie/taxonomie/organisaties/wijzigen?item=Rijkswaterstaat" in html
+    html = editor.get(LIST.format("organisaties-indelen")).get_data(as_text=True)
+    assert rows(html) == {"Rijkswaterstaat": "2 casussen"}
+    assert "/redactie/taxonomie/organisaties-indelen/wijzigen?item=Rijkswaterstaat" in html
 
 
 def test_subthemes_are_listed_with_their_learning_group(editor):
@@ -148,6 +162,7 @@ def test_subthemes_are_listed_with_their_learning_group(editor):
 
 def test_an_unknown_entry_is_404(editor):
     assert editor.get(EDIT.format("beleidsterreinen", "99999")).status_code == 404
+    assert editor.get(EDIT.format("organisaties-indelen", "Niemand")).status_code == 404
     assert editor.get(EDIT.format("organisaties", "Niemand")).status_code == 404
     assert editor.get("/redactie/taxonomie/beleidsterreinen/wijzigen").status_code == 404
 
@@ -206,17 +221,49 @@ def test_an_invalid_new_name_is_explained(app, editor, name, message):
     assert audit_actions(app) == []
 
 
-def test_renaming_an_organisation_rewrites_its_cases_and_the_index(app, editor, browser):
-    old = "Ministerie van IenW, directie OVS"
-    response = editor.submit(EDIT.format("organisaties", old),
+def test_renaming_a_name_to_be_filed_rewrites_its_cases_and_files_a_known_one(
+        app, editor, browser):
+    change_cases(app, waterschappen_en_regenwater={"organisation": "Minsterie van IenW"})
+    old = "Minsterie van IenW"
+    response = editor.submit(EDIT.format("organisaties-indelen", old),
                              {"item": old, "new_name": "Ministerie van IenW"},
+                             post_url=RENAME.format("organisaties-indelen"))
+    assert response.status_code == 303
+    ienw = int(term_id(app, "organisations", "ienw"))
+    assert case_values(app, "waterschappen-en-regenwater", "organisation",
+                       "organisation_id") == ["", ienw]
+    sync_index(app)
+    assert "Waterschappen en regenwater" in search_titles(browser, "organisatie=ienw")
+
+
+def test_renaming_an_organisation_keeps_its_old_name_as_a_name_of_it(app, editor, member):
+    bzk = term_id(app, "organisations", "bzk")
+    response = editor.submit(EDIT.format("organisaties", bzk),
+                             {"item": bzk, "new_name": "Ministerie van Binnenlandse Zaken"},
                              post_url=RENAME.format("organisaties"))
     assert response.status_code == 303
-    assert case_values(app, "geluidsmaatregelen-hsl-zuid", "organisation") == [
-        "Ministerie van IenW"]
-    sync_index(app)
-    assert "Geluidsmaatregelen" in search_titles(
-        browser, "organisatie=Ministerie+van+IenW")
+    with app.app_context():
+        term = db.session.get(Term, int(bzk))
+        assert term.slug == "bzk" and term.label == "Ministerie van Binnenlandse Zaken"
+        assert term.aliases == ["BZK", "Ministerie van Binnenlandse Zaken en Koninkrijksrelaties"]
+    # Whoever types the old name still finds the organisation.
+    response = member.submit("/casussen/nieuw", {
+        "title": "Een nieuwe casus over wonen", "summary": "Kort.", "body": "Tekst.",
+        "roles": "netwerkend", "policy_domain": "water", "visibility": "internal",
+        "organisation": "ministerie van binnenlandse zaken en koninkrijksrelaties",
+        "actie": "concept"})
+    assert response.status_code == 303
+    with app.app_context():
+        case = db.session.scalar(select(Case).where(Case.title == "Een nieuwe casus over wonen"))
+        assert (case.organisation_id, case.organisation) == (int(bzk), "")
+
+
+def test_an_organisation_cannot_take_a_name_of_another(app, editor):
+    bzk = term_id(app, "organisations", "bzk")
+    response = editor.submit(EDIT.format("organisaties", bzk), {"item": bzk, "new_name": "I&W"},
+                             post_url=RENAME.format("organisaties"))
+    assert response.status_code == 422
+    assert "Deze naam bestaat al in de lijst." in response.get_data(as_text=True)
 
 
 def test_renaming_a_subtheme_changes_its_name_only(app, editor, member):
@@ -301,22 +348,49 @@ def test_merging_subthemes_moves_the_cases(app, editor, member):
     assert "Watercoalitie" not in member.get("/leergroepen/water").get_data(as_text=True)
 
 
-def test_merging_organisations_changes_the_cases_the_editor_may_edit(app, editor, browser):
-    change_cases(app, waterschappen_en_regenwater={"organisation": "RWS"},
-                 interne_dijkcasus={"organisation": "Rijkswaterstaat"},
-                 groepscasus_water={"organisation": "RWS"})
+def test_filing_a_name_makes_it_an_alias_and_files_every_case_with_it(app, editor, browser):
+    """Filing says what the name means: every case with it gets the organisation, also a
+    private one (as the next content import would do), and the name leads there from now."""
+    change_cases(app, waterschappen_en_regenwater={"organisation": "Min. I en W"},
+                 interne_dijkcasus={"organisation": "min. i en w"},
+                 groepscasus_water={"organisation": "Min. I en W"})
     make_private(app, "groepscasus-water")
-    response = editor.submit(EDIT.format("organisaties", "RWS"),
-                             {"item": "RWS", "merge_into": "Rijkswaterstaat"},
+    ienw = term_id(app, "organisations", "ienw")
+    page = editor.get(EDIT.format("organisaties-indelen", "Min. I en W")).get_data(as_text=True)
+    assert "<h2 id=\"file-heading\">Indelen bij een organisatie</h2>" in page
+    assert (f'<option value="{term_id(app, "organisations", "ienw-directie-ovs")}">Directie'
+            ' Openbaar Vervoer en Spoor (onderdeel van Directoraat-generaal Mobiliteit)'
+            '</option>') in page
+    response = editor.submit(EDIT.format("organisaties-indelen", "Min. I en W"),
+                             {"item": "Min. I en W", "merge_into": ienw},
+                             post_url=MERGE.format("organisaties-indelen"))
+    assert response.status_code == 303
+    assert "‘Min. I en W’ is ingedeeld bij ‘Ministerie van Infrastructuur en Waterstaat’" in (
+        editor.get(response.headers["Location"]).get_data(as_text=True))
+    for slug in ("waterschappen-en-regenwater", "interne-dijkcasus", "groepscasus-water"):
+        assert case_values(app, slug, "organisation", "organisation_id") == ["", int(ienw)]
+    with app.app_context():
+        assert "Min. I en W" in db.session.get(Term, int(ienw)).aliases
+        entry = db.session.scalar(select(AuditEntry).where(
+            AuditEntry.action == "organisation_filed"))
+        assert entry.detail == ("‘Min. I en W’ filed as a name of ‘Ministerie van"
+                                " Infrastructuur en Waterstaat’ (cases: 2)")  # 1 is private
+    assert rows(editor.get(LIST.format("organisaties-indelen")).get_data(as_text=True)) == {}
+    sync_index(app)
+    assert "Waterschappen en regenwater" in search_titles(browser, "organisatie=ienw")
+
+
+def test_merging_organisations_moves_cases_names_and_units(app, editor):
+    ienw, bzk = term_id(app, "organisations", "ienw"), term_id(app, "organisations", "bzk")
+    mobility = term_id(app, "organisations", "ienw-dg-mobiliteit")
+    response = editor.submit(EDIT.format("organisaties", ienw), {"item": ienw, "merge_into": bzk},
                              post_url=MERGE.format("organisaties"))
     assert response.status_code == 303
-    assert case_values(app, "waterschappen-en-regenwater", "organisation") == ["Rijkswaterstaat"]
-    assert case_values(app, "groepscasus-water", "organisation") == ["RWS"]   # private
-    assert rows(editor.get(LIST.format("organisaties")).get_data(as_text=True))[
-        "Rijkswaterstaat"] == "2 casussen"
-    assert audit_actions(app)[0][:2] == ("term_merged", "")
-    sync_index(app)
-    assert "Waterschappen en regenwater" in search_titles(browser, "organisatie=Rijkswaterstaat")
+    with app.app_context():
+        assert db.session.get(Term, int(mobility)).parent_id == int(bzk)
+        assert db.session.get(Term, int(ienw)).merged_into_id == int(bzk)
+        from app.services import organisations
+        assert organisations.resolve("IenW").term.slug == "bzk"
 
 
 def test_merge_problems_are_explained(app, editor):
@@ -337,9 +411,14 @@ def test_merge_problems_are_explained(app, editor):
         ("subthemas", subtheme_id(app, "watercoalitie"), subtheme_id(app, "zon"),
          "U kunt alleen subthema’s van dezelfde leergroep samenvoegen. Kies een subthema van"
          " deze leergroep."),
-        ("organisaties", "Ministerie van IenW, directie OVS", "Niemand",
+        ("organisaties-indelen", "Rijkswaterstaat", "Niemand",
          "Kies waarmee u wilt samenvoegen uit de lijst."),
+        ("organisaties", term_id(app, "organisations", "ienw"),
+         term_id(app, "organisations", "ienw-directie-ovs"),
+         "Dit is een onderdeel van de organisatie die u wilt samenvoegen. Kies een organisatie"
+         " die er geen deel van is."),
     ]
+    change_cases(app, interne_dijkcasus={"organisation": "Rijkswaterstaat"})
     for segment, key, into, message in cases:
         response = editor.submit(EDIT.format(segment, key), {"item": key, "merge_into": into},
                                  post_url=MERGE.format(segment))
@@ -351,7 +430,7 @@ def test_merge_problems_are_explained(app, editor):
 
 
 def test_an_entry_without_partners_offers_no_merge(app, editor):
-    html = editor.get(EDIT.format("organisaties", "Ministerie van IenW, directie OVS"))
+    html = editor.get(EDIT.format("fasen", term_id(app, "phases", "uitvoering")))
     assert "Er staat niets anders in deze lijst om" in html.get_data(as_text=True)
 
 

@@ -298,8 +298,8 @@ def test_the_desk_and_the_own_overview_show_only_what_they_should(matrix, viewer
         assert not {i["word"] for i in grid.items if i["visibility"] == "private"} & shown
     else:
         assert desk.status_code == (302 if viewer == "anonymous" else 404)
-    taxonomy = browsers[viewer].get("/redactie/taxonomie/organisaties/")
-    if viewer in ("editor", "admin"):  # organisation names with their use counts
+    taxonomy = browsers[viewer].get("/redactie/taxonomie/organisaties-indelen/")
+    if viewer in ("editor", "admin"):  # organisation names to file, with their use counts
         shown = _shown(grid, taxonomy.get_data(as_text=True))
         assert shown == _expected(grid, viewer, may_read, "case")
     else:

@@ -360,7 +360,8 @@ SHARED_PAGES = {
 LISTS = {"/casussen/": "case titles", "/reflecties/": "reflection titles",
          "/zoeken?q=bijgewerkt": "titles in search results",
          "/redactie/taxonomie/beleidsterreinen": "policy-domain labels",
-         "/redactie/taxonomie/organisaties": "organisations", "/beheer/gebruikers": "names"}
+         "/redactie/taxonomie/organisaties-indelen": "organisation names to file",
+         "/beheer/gebruikers": "names"}
 
 
 def test_no_payload_runs_on_the_pages_that_list_them(visitors):

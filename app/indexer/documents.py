@@ -19,7 +19,7 @@ from app.search import LEAD_WORDS
 LOAD_OPTIONS = {
     Case: (selectinload(Case.roles), selectinload(Case.groups), selectinload(Case.policy_domain),
            selectinload(Case.stakeholder_types), selectinload(Case.phase),
-           selectinload(Case.scale)),
+           selectinload(Case.scale), selectinload(Case.organisation_term)),
     Reflection: (selectinload(Reflection.roles_acted), selectinload(Reflection.roles_asked)),
 }
 
@@ -65,7 +65,10 @@ def document_for(item: ItemMixin) -> dict:
         "key": item.search_key, "kind": item.search_kind,
         "ref": item.slug if is_case else str(item.id),
         "roles": ",".join(item.role_ids), "domain": domain,
-        "organisation": item.organisation if is_case else "",
+        # Its organisation's slug, else the text as typed (a unit's cases are counted
+        # for its ministry at search time: services/organisations.py).
+        "organisation": (item.organisation_term.slug if item.organisation_term
+                         else item.organisation) if is_case else "",
         "years": ",".join(map(str, _years(item))),
         "published": item.published_at or item.created_at, "updated": item.updated_at,
         **_likeness(item), **_texts(item), **access,

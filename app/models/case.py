@@ -49,7 +49,11 @@ class Case(ItemMixin, Base):
     # Rendered and sanitised once, on save (rendering.py); pages and the index read these.
     body_html: Mapped[str] = mapped_column(Text, default="")
     body_text: Mapped[str] = mapped_column(Text, default="")
+    # The organisation, from the vocabulary (Term of kind "organisations") when the name
+    # the author typed was found in it; `organisation` then stays empty. A name that was
+    # not found is kept there as typed, for the editors to file (services/organisations.py).
     organisation: Mapped[str] = mapped_column(String(200), default="")
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"), index=True)
     dilemma: Mapped[str] = mapped_column(Text, default="")
     year_start: Mapped[int | None] = mapped_column(Integer)
     year_end: Mapped[int | None] = mapped_column(Integer)
@@ -66,6 +70,7 @@ class Case(ItemMixin, Base):
     policy_domain: Mapped[Term | None] = relationship(foreign_keys=[policy_domain_id])
     phase: Mapped[Term | None] = relationship(foreign_keys=[phase_id])
     scale: Mapped[Term | None] = relationship(foreign_keys=[scale_id])
+    organisation_term: Mapped[Term | None] = relationship(foreign_keys=[organisation_id])
     dominant_role: Mapped[Role | None] = relationship()
     roles: Mapped[list[Role]] = relationship(secondary=case_roles, order_by="Role.order")
     stakeholder_types: Mapped[list[Term]] = relationship(

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base
 
@@ -56,6 +56,15 @@ class Term(Base):
     # import must not bring it back, and files naming its slug still mean the survivor.
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("terms.id", ondelete="SET NULL"))
+    # Organisations only (services/organisations.py): what sort of body it is (ministerie,
+    # directie, gemeente, …), the organisation it is part of (a directorate's ministry),
+    # and the other names it goes by (abbreviations, former names), which the resolver
+    # matches as it matches the labels.
+    category: Mapped[str] = mapped_column(String(40), default="")
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id", ondelete="SET NULL"))
+    aliases: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    parent: Mapped[Term | None] = relationship(remote_side=[id], foreign_keys=[parent_id])
 
     def __repr__(self) -> str:
         return f"<Term {self.kind}:{self.slug}>"

@@ -36,3 +36,4 @@ class TermKind(StrEnum):
     STAKEHOLDER_TYPE = "stakeholder_types"
     REFLECTION_CONTEXT = "reflection_contexts"
     QUADRANT_AXIS = "quadrant_axes"
+    ORGANISATION = "organisations"  # with kinds, parents and aliases: services/organisations.py

@@ -6,7 +6,7 @@ from functools import partial
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from app.services import catalog
+from app.services import catalog, organisations
 from app.services.contributing.cases import (
     CASE_KIND,
     CaseInput,
@@ -21,6 +21,7 @@ from app.services.reading.search import cases_with_title_like
 from app.services.reading.similar import similar_cases
 from app.web.forms import options, page_number, submit_wanted, submitted
 from app.web.item_forms import edit_page, saved_response
+from app.web.language import localized
 
 bp = Blueprint("cases", __name__, url_prefix="/casussen")
 
@@ -32,8 +33,9 @@ def _filter(value: str | None, lookup: dict):
     return lookup.get(value) or abort(404)
 
 
-def _organisation(value: str | None) -> str | None:
-    """Organisations are free text: known is what a case the reader may see names."""
+def _organisation(value: str | None) -> organisations.OrganisationFilter | None:
+    """An organisation of the vocabulary (by slug, or any of its names), with its units,
+    or a name not in it: known is what a case the reader may see names."""
     if not value:
         return None
     return listed_organisation(current_user, value) or abort(404)
@@ -74,7 +76,9 @@ def detail(slug: str):
         abort(404)
     return render_template("cases/detail.html", case=case,
                            reflections=visible_reflections(current_user, case),
-                           similar=similar_cases(current_user, case))
+                           similar=similar_cases(current_user, case),
+                           organisation_within=organisations.ancestors_of(
+                               case.organisation_term))
 
 
 def _form_options() -> dict[str, list[tuple[str, str]]]:
@@ -90,9 +94,20 @@ def _form_options() -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _organisation_choices() -> tuple[dict[str, str], list[str]]:
+    """The vocabulary's organisations for the form: slug -> name in the reader's language
+    (a saved case holds the slug; its form shows the name), and the names the field
+    offers, by name."""
+    names = {term.slug: localized(term) for term in catalog.terms(catalog.TermKind.ORGANISATION)}
+    return names, sorted(set(names.values()), key=organisations.normal)
+
+
 def _render_form(form, errors, case=None, duplicates=()):
+    names, offered = _organisation_choices()
+    shown = names.get(form.organisation, form.organisation)
     return render_template("cases/form.html", form=form, errors=errors, case=case,
-                           duplicates=duplicates, options=_form_options()), (
+                           duplicates=duplicates, options=_form_options(),
+                           organisation=shown, organisation_names=offered), (
         422 if errors else 200)
 
 

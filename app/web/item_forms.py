@@ -13,17 +13,20 @@ from collections.abc import Callable
 from flask import abort, flash, redirect, request
 from flask_login import current_user
 
-from app.models import ItemMixin
+from app.models import Case, ItemMixin
 from app.services.contributing.item_kind import ItemKind
 from app.services.permissions import can_edit
 from app.web.editorial import item_page
 from app.web.forms import saved_message, submit_wanted, submitted
+from app.web.messages import UNFILED_ORGANISATION
 
 
 def saved_response(item: ItemMixin):
     """After a save: what happened (the same button can end in different statuses), then
     the item's page, with 303 so that reloading it does not send the form again."""
     flash(saved_message(item), "success")
+    if isinstance(item, Case) and item.organisation:  # a name the vocabulary does not know
+        flash(str(UNFILED_ORGANISATION).format(name=item.organisation), "info")
     return redirect(item_page(item), code=303)
 
 

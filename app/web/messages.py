@@ -114,6 +114,10 @@ SPECIFIC = {
         " deze leergroep."
     ),
     ("merge_into", "unknown"): _l("Kies waarmee u wilt samenvoegen uit de lijst."),
+    ("merge_into", "own_unit"): _l(
+        "Dit is een onderdeel van de organisatie die u wilt samenvoegen. Kies een organisatie"
+        " die er geen deel van is."
+    ),
     ("confirm_new", "likely_duplicate"): _l(
         "Er is al een casus met een vergelijkbare titel: {titles}. Bekijk die eerst. Is uw"
         " casus toch nieuw? Vink dan ‘Mijn casus is nieuw’ aan en sla opnieuw op."
@@ -182,6 +186,20 @@ BROWSE_FACETS = {
 }
 
 
+# The kinds of organisation of the vocabulary (services/organisations.py KINDS).
+ORGANISATION_KINDS = {
+    "ministerie": _l("Ministerie"),
+    "directie": _l("Directie of directoraat-generaal"),
+    "programma": _l("Programma"),
+    "agentschap": _l("Agentschap van een ministerie"),
+    "zbo": _l("Zelfstandig bestuursorgaan"),
+    "provincie": _l("Provincie"),
+    "waterschap": _l("Waterschap"),
+    "gemeente": _l("Gemeente"),
+    "koepel": _l("Vereniging van overheden"),
+    "overig": _l("Andere organisatie"),
+}
+
 VISIBILITY_LABELS = {
     "private": _l("Alleen ik"),
     "group": _l("Leden van de leergroep"),
@@ -228,6 +246,10 @@ STEP_DONE = {
     "terugsturen": _l("Teruggestuurd naar de auteur, met uw opmerking."),
     "archiveren": _l("Gearchiveerd. Het staat niet meer in lijsten en zoekresultaten."),
 }
+
+# After saving a case whose organisation is not in the vocabulary (services/organisations.py).
+UNFILED_ORGANISATION = _l("De organisatie ‘{name}’ staat nog niet in onze lijst. De redactie"
+                          " deelt die naam in; u hoeft niets te doen.")
 
 READING_LIST_DONE = {
     "added": _l("Toegevoegd aan het leerpad."),
@@ -286,6 +308,7 @@ ACTION_LABELS = {
     "unfeatured": _l("Niet meer uitgelicht"),
     "term_renamed": _l("Term hernoemd"),
     "term_merged": _l("Termen samengevoegd"),
+    "organisation_filed": _l("Organisatie ingedeeld"),
 }
 
 

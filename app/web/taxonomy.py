@@ -14,6 +14,7 @@ from app.services.editorial import taxonomy
 from app.services.permissions import is_editor
 from app.services.validation import ValidationFailed
 from app.web.forms import error_messages
+from app.web.messages import ORGANISATION_KINDS
 
 bp = Blueprint("taxonomy", __name__, url_prefix="/redactie/taxonomie")
 
@@ -22,6 +23,7 @@ VOCABULARIES = {
     "beleidsterreinen": taxonomy.TermKind.POLICY_DOMAIN.value,
     "belanghebbenden": taxonomy.TermKind.STAKEHOLDER_TYPE.value,
     "organisaties": taxonomy.ORGANISATIONS,
+    "organisaties-indelen": taxonomy.UNFILED,
     "subthemas": taxonomy.SUBTHEMES,
     "fasen": taxonomy.TermKind.PHASE.value,
     "schalen": taxonomy.TermKind.SCALE.value,
@@ -35,8 +37,13 @@ WORDS = {
                         _l("Met wie de casus te maken had, genoemd naar soort, niet naar"
                            " naam.")),
     "organisaties": (_l("Organisaties"), _l("organisatie"),
-                     _l("De organisatie of directie die auteurs bij een casus invulden."
-                        " Dezelfde organisatie in andere woorden kunt u hier samenvoegen.")),
+                     _l("Ministeries met hun directies, agentschappen, provincies,"
+                        " waterschappen, gemeenten en andere organisaties, elk met hun"
+                        " afkortingen en vroegere namen.")),
+    "organisaties-indelen": (_l("Organisaties om in te delen"), _l("naam van een organisatie"),
+                             _l("Namen van organisaties die auteurs invulden en die niet in"
+                                " de lijst met organisaties staan. Deel ze in bij een"
+                                " organisatie uit de lijst, of laat ze staan.")),
     "subthemas": (_l("Subthema’s van leergroepen"), _l("subthema"),
                   _l("De onderdelen van een leergroep, zoals Watercoalitie bij Leergroep"
                      " Water.")),
@@ -74,14 +81,14 @@ def index():
 def listing(segment: str):
     entries = taxonomy.entries(current_user, _vocabulary(segment))
     return render_template("taxonomy/list.html", segment=segment, words=WORDS[segment],
-                           entries=entries)
+                           entries=entries, kinds=ORGANISATION_KINDS)
 
 
 def _entry_page(segment: str, entry, errors: dict | None = None, typed: dict | None = None):
     return render_template(
         "taxonomy/entry.html", segment=segment, words=WORDS[segment], entry=entry,
         targets=taxonomy.merge_targets(current_user, entry), errors=errors or {},
-        typed=typed or {},
+        typed=typed or {}, kinds=ORGANISATION_KINDS,
     ), (422 if errors else 200)
 
 
@@ -110,6 +117,11 @@ def merge(segment: str):
                               request.form.get("merge_into"))
     except ValidationFailed as failure:
         return _entry_page(segment, entry, error_messages(failure), request.form)
+    if entry.vocabulary == taxonomy.UNFILED:
+        flash(_("‘%(old)s’ is ingedeeld bij ‘%(kept)s’: het is nu een andere naam van die"
+                " organisatie. Casussen met deze naam horen voortaan bij ‘%(kept)s’.",
+                old=entry.name, kept=kept.name), "success")
+        return redirect(url_for("taxonomy.listing", segment=segment), code=303)
     flash(_("‘%(old)s’ is samengevoegd met ‘%(kept)s’. Alles wat bij ‘%(old)s’ hoorde,"
             " hoort nu bij ‘%(kept)s’.", old=entry.name, kept=kept.name), "success")
     return redirect(url_for("taxonomy.listing", segment=segment), code=303)

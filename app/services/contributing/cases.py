@@ -20,7 +20,7 @@ from app.models import (
     Visibility,
 )
 from app.rendering import markdown_problem, render_markdown
-from app.services import catalog
+from app.services import catalog, organisations
 from app.services.contributing.item_kind import FormField, ItemKind, form_input_class
 from app.services.editorial.workflow import record_save
 from app.services.permissions import (
@@ -66,11 +66,14 @@ def _slug(term) -> str:
 
 def case_as_input(case: Case) -> CaseInput:
     """The case as its form would submit it: what the edit form shows, what a revision
-    stores and a restore submits again, and what the content export writes."""
+    stores and a restore submits again, and what the content export writes. The
+    organisation is its slug when the vocabulary has it (the form shows its label), else
+    the text as typed."""
     return CaseInput(
         title=case.title, summary=case.summary, body=case.body_md,
         roles=case.role_ids, dominant_role=case.dominant_role_id or "",
-        policy_domain=_slug(case.policy_domain), organisation=case.organisation,
+        policy_domain=_slug(case.policy_domain),
+        organisation=_slug(case.organisation_term) or case.organisation,
         phase=_slug(case.phase), scale=_slug(case.scale),
         stakeholder_types=[term.slug for term in case.stakeholder_types],
         learning_groups=[group.slug for group in case.groups],
@@ -142,6 +145,12 @@ def check_case(data: CaseInput, author, *, warn_duplicates: bool = False,
     }
     _check_markup(check, values["body"], saved_body)
     values.update(_check_taxonomy(check, data))
+    # Free text, found in the vocabulary when it can be: then the case keeps the
+    # organisation, else the text as typed (for the editors to file).
+    found = organisations.resolve(values["organisation"]).term
+    values["organisation_term"] = found
+    if found is not None:
+        values["organisation"] = ""
     values["year_start"] = check.year("year_start", data.year_start)
     values["year_end"] = check.year("year_end", data.year_end)
     if values["year_start"] and values["year_end"] and values["year_end"] < values["year_start"]:
@@ -246,7 +255,8 @@ def visible_cases(user):
 
 
 def list_cases(user, *, role: Role | None = None, domain: Term | None = None,
-               group: LearningGroup | None = None, organisation: str | None = None,
+               group: LearningGroup | None = None,
+               organisation: organisations.OrganisationFilter | None = None,
                stakeholder_type: Term | None = None, year: int | None = None, page: int = 1,
                per_page: int = PAGE_SIZE):
     statement = visible_cases(user)
@@ -257,7 +267,7 @@ def list_cases(user, *, role: Role | None = None, domain: Term | None = None,
     if group is not None:
         statement = statement.where(Case.groups.any(LearningGroup.id == group.id))
     if organisation is not None:
-        statement = statement.where(Case.organisation == organisation)
+        statement = statement.where(organisation.condition())
     if stakeholder_type is not None:
         statement = statement.where(Case.stakeholder_types.any(Term.id == stakeholder_type.id))
     if year is not None:

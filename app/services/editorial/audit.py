@@ -23,6 +23,7 @@ ACTIONS = (
     "membership_changed",
     "submitted", "published", "sent_back", "archived", "restored",
     "merged", "featured", "unfeatured", "term_renamed", "term_merged",
+    "organisation_filed",
 )
 PAGE_SIZE = 50
 PRIVATE_LABEL = "(privé)"

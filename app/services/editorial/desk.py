@@ -1,7 +1,7 @@
 """The editors' desk (/redactie) and the author's own overview (/mijn-bijdragen)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from sqlalchemy import select
@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.models import Case, ItemMixin, Reflection, Status
+from app.services import organisations
 from app.services.permissions import is_editor, reviewable_condition, signed_in
 from app.services.reading.search import possible_duplicates
 
@@ -16,7 +17,18 @@ MODELS = (Case, Reflection)
 RECENT = 15
 INCOMPLETE = 30
 DUPLICATE_SCAN = 100  # the newest cases checked for look-alikes; older pairs were seen
+UNFILED_NAMES = 30   # organisation names the desk lists to be filed, most used first
+UNFILED_CASES = 5    # cases it links to per name
 _EPOCH = datetime.min.replace(tzinfo=timezone.utc)
+
+
+@dataclass
+class UnfiledName:
+    """An organisation name cases carry that the vocabulary does not know."""
+
+    name: str
+    count: int              # cases the editor may curate with this name
+    cases: list[Case]       # the first UNFILED_CASES of them, newest first
 
 
 @dataclass
@@ -25,6 +37,8 @@ class Desk:
     recent: list[ItemMixin]           # last changed first
     incomplete: list[ItemMixin]       # no roles or no summary
     duplicates: list[tuple[Case, str, str]]
+    unfiled: list[UnfiledName] = field(default_factory=list)
+    unfiled_total: int = 0            # names in all, also beyond UNFILED_NAMES
 
 
 def _readable(user, model):
@@ -67,13 +81,28 @@ def _duplicates(user, cases: list[Case]) -> list[tuple[Case, str, str]]:
     return [pair for pair in pairs if pair[1] not in archived]
 
 
+def _unfiled(user) -> tuple[list[UnfiledName], int]:
+    """Organisation names that the vocabulary does not know, of cases the editor may
+    curate (never private ones), most used first: to be filed as a name of an
+    organisation of the vocabulary, or left as they are."""
+    by_name: dict[str, list[Case]] = {}
+    for case in organisations.unfiled_cases(reviewable_condition(user, Case)):
+        by_name.setdefault(case.organisation, []).append(case)
+    names = sorted(by_name.items(), key=lambda item: (-len(item[1]), item[0].casefold()))
+    return [UnfiledName(name, len(cases), sorted(cases, key=lambda case: case.id,
+                                                 reverse=True)[:UNFILED_CASES])
+            for name, cases in names[:UNFILED_NAMES]], len(names)
+
+
 def editors_desk(user) -> Desk:
     if not is_editor(user):
         raise PermissionError("the desk is for editors")
     newest = list(db.session.scalars(
         _readable(user, Case).where(Case.status != Status.ARCHIVED)
         .order_by(Case.created_at.desc()).limit(DUPLICATE_SCAN)))
-    return Desk(_queue(user), _recent(user), _incomplete(user), _duplicates(user, newest))
+    unfiled, unfiled_total = _unfiled(user)
+    return Desk(_queue(user), _recent(user), _incomplete(user), _duplicates(user, newest),
+                unfiled, unfiled_total)
 
 
 def own_items(user) -> list[ItemMixin]:

@@ -179,6 +179,17 @@ def _read_back_problem(text: str, meta: dict, expected=None, read=None) -> str:
     return f"would read back differently: {', '.join(wrong)}" if wrong else ""
 
 
+def _term_entry(term: Term) -> dict:
+    """A term as its line of taxonomy.yml; an organisation with its kind, parent and
+    aliases (editors' filed names among them), as services/organisations.py reads them."""
+    entry = {"slug": term.slug, "label": term.label, "label_en": term.label_en}
+    if term.kind == TermKind.ORGANISATION.value:
+        entry.update(kind=term.category,
+                     parent=term.parent.slug if term.parent is not None else "",
+                     aliases=list(term.aliases or []))
+    return entry
+
+
 class _Writer:
     def __init__(self, folder: Path, report: ExportReport, include_private: bool):
         self.folder = folder
@@ -218,8 +229,7 @@ class _Writer:
         for term in db.session.scalars(select(Term).where(Term.merged_into_id.is_(None))
                                        .order_by(Term.position, Term.id)):
             if term.kind in taxonomy:
-                taxonomy[term.kind].append(_front_matter(
-                    {"slug": term.slug, "label": term.label, "label_en": term.label_en}))
+                taxonomy[term.kind].append(_front_matter(_term_entry(term)))
                 self.report.counts["terms"] += 1
         self._write(TAXONOMY_FILE, _yaml({kind: terms for kind, terms in taxonomy.items()
                                           if terms}))

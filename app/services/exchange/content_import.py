@@ -21,12 +21,14 @@ from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models import (
+    Case,
     ItemMixin,
     LearningGroup,
     Role,
     SubTheme,
 )
 from app.rendering import render_markdown
+from app.services import organisations
 from app.services.contributing.cases import CaseInput
 from app.services.contributing.reflections import PROMPT_HEADINGS, ReflectionInput
 from app.services.contributing.revisions import record_revision
@@ -42,6 +44,7 @@ from app.services.exchange.content_files import (
 )
 from app.services.exchange.content_glossary import GlossaryRow, apply_glossary, read_glossary
 from app.services.exchange.content_vocabulary import (
+    TAXONOMY_FILE,
     apply_synonyms,
     apply_taxonomy,
     read_synonyms,
@@ -81,23 +84,33 @@ class ContentInvalid(Exception):
         self.problems = problems
 
 
+MAX_NAMED = 20  # organisation names a warning lists before it says how many more
+
+
 @dataclass
 class ImportReport:
     counts: dict[str, Counter] = field(default_factory=dict)
-    warnings: list[Problem] = field(default_factory=list)   # the glossary's: nothing stops
+    # Cases whose organisation text the vocabulary now knows (services/organisations.py).
+    organisations_filed: int = 0
+    # What was imported all the same but wants an editor's look: glossary entries left
+    # out, organisation names to file (the command prints them).
+    warnings: list[Problem] = field(default_factory=list)
 
     def count(self, kind: str, outcome: str) -> None:
         self.counts.setdefault(kind, Counter())[outcome] += 1
 
     @property
     def changed(self) -> bool:
-        return any(c["new"] or c["updated"] for c in self.counts.values())
+        return (any(c["new"] or c["updated"] for c in self.counts.values())
+                or bool(self.organisations_filed))
 
     def summary(self) -> str:
-        return "; ".join(
-            f"{kind}: {c['new']} new, {c['updated']} updated, {c['unchanged']} unchanged"
-            for kind, c in self.counts.items()
-        )
+        parts = [f"{kind}: {c['new']} new, {c['updated']} updated, {c['unchanged']} unchanged"
+                 for kind, c in self.counts.items()]
+        if self.organisations_filed:
+            parts.append(f"organisations: {self.organisations_filed} case(s) filed under"
+                         " the vocabulary")
+        return "; ".join(parts)
 
 
 class Importer:
@@ -106,6 +119,7 @@ class Importer:
         self.problems: list[Problem] = []
         self.report = ImportReport()
         self.revised: list[tuple[ItemMixin, Callable]] = []  # (item, its snapshot)
+        self.known: organisations.Resolver | None = None  # pinned while items are applied
 
     def run(self) -> ImportReport:
         """Import everything or nothing; raises ContentInvalid listing every problem."""
@@ -136,6 +150,20 @@ class Importer:
         apply_synonyms(synonyms, self.report.count)
         if glossary is not None:   # None: the file could not be read; the glossary stays
             apply_glossary(glossary, self.report.count)
+        try:
+            db.session.flush()  # the vocabulary, before anything is checked against it
+        except IntegrityError as error:
+            self._problem(TAXONOMY_FILE, f"two entries claim the same slug: {error.orig}")
+            return
+        with organisations.pinned() as known:
+            self.known = known
+            if not self._apply_items(sources):
+                return
+            if not self.problems:
+                self._file_organisations(known)
+        self._check_roles_and_revise()
+
+    def _apply_items(self, sources: dict[str, list[Source]]) -> bool:
         appliers = {"roles": self._apply_role, "groups": self._apply_group,
                     "cases": partial(self._apply_item, CASE_FILES),
                     "reflections": partial(self._apply_item, REFLECTION_FILES)}
@@ -146,7 +174,45 @@ class Importer:
                 db.session.flush()  # later kinds look the earlier ones up
             except IntegrityError as error:
                 self._problem(kind, f"two files claim the same key: {error.orig}")
-                return
+                return False
+        return True
+
+    def _file_organisations(self, known: organisations.Resolver) -> None:
+        """Cases whose organisation is still free text (files imported before the
+        vocabulary had it, cases written on the site) get it when the vocabulary knows it
+        now; the names it does not know stay as written, and are reported: editors file
+        them from their desk."""
+        for case, resolution in organisations.file_cases(organisations.unfiled_cases(), known):
+            self.report.organisations_filed += 1
+            self._note_others(f"cases/{case.slug}.md" if case.content_hash else
+                              f"case {case.id}", resolution)
+        db.session.flush()
+        from_files: dict[str, list[str]] = {}
+        written_here = 0
+        for case in organisations.unfiled_cases():
+            if case.content_hash:
+                from_files.setdefault(case.organisation, []).append(f"cases/{case.slug}.md")
+            else:
+                written_here += 1
+        for name, paths in sorted(from_files.items())[:MAX_NAMED]:
+            self._warn(", ".join(paths), f"organisation '{name}' is not in the vocabulary;"
+                       " kept as written, for the editors to file (/redactie) or to add to"
+                       " taxonomy.yml")
+        if len(from_files) > MAX_NAMED:
+            self._warn("cases", f"… and {len(from_files) - MAX_NAMED} more organisation"
+                       " names not in the vocabulary")
+        if written_here:
+            self._warn("cases", f"{written_here} case(s) written on the site name an"
+                       " organisation that is not in the vocabulary; the editors' desk"
+                       " (/redactie) lists them")
+
+    def _note_others(self, where: str, resolution: organisations.Resolution) -> None:
+        if resolution.others:
+            others = ", ".join(f"'{other.label}'" for other in resolution.others)
+            self._warn(where, "the organisation names more than one organisation; filed"
+                       f" under '{resolution.term.label}' (named first), not under {others}")
+
+    def _check_roles_and_revise(self) -> None:
         positions = Counter(db.session.scalars(select(Role.position)))
         for position, count in positions.items():
             if count > 1:
@@ -257,6 +323,9 @@ class Importer:
         outcome, item = apply_item_file(files, source)
         if item is not None:
             self.revised.append((item, files.kind.snapshot))
+            if isinstance(item, Case):
+                self._note_others(source.path, self.known.resolve(
+                    as_text(source.meta.get("organisation"), "organisation")))
         return outcome
 
 

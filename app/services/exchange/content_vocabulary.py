@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import SynonymSet, Term, TermKind
+from app.services import organisations
 from app.services.exchange.content_files import (
     KEY_PATTERN,
     FileProblem,
@@ -72,20 +73,53 @@ def _entry_hash(values: dict) -> str:
     return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
 
 
+ORGANISATIONS = TermKind.ORGANISATION.value
+
+
 def _entry_values(kind: str, position: int, entry) -> tuple[str, dict]:
-    """(slug, values) of one taxonomy entry, or a FileProblem saying what is wrong."""
+    """(slug, values) of one taxonomy entry, or a FileProblem saying what is wrong. An
+    organisation also has its kind, aliases and parent (a slug, linked once all are in)."""
     entry = entry if isinstance(entry, dict) else {}
     slug = as_text(entry.get("slug"), f"{kind}[{position}].slug")
     if not KEY_PATTERN.fullmatch(slug) or not entry.get("label"):
         raise FileProblem(f"{kind}[{position}] needs a slug and a label")
-    return slug, {"label": as_text(entry["label"], f"{kind}[{position}].label"),
-                  "label_en": as_text(entry.get("label_en"), f"{kind}[{position}].label_en"),
-                  "position": position}
+    values = {"label": as_text(entry["label"], f"{kind}[{position}].label"),
+              "label_en": as_text(entry.get("label_en"), f"{kind}[{position}].label_en"),
+              "position": position}
+    if kind == ORGANISATIONS:  # organisations.vocabulary_problems checked the rest
+        values.update(category=entry["kind"], parent=entry.get("parent") or "",
+                      aliases=[" ".join(alias.split()) for alias in entry.get("aliases") or []])
+    return slug, values
+
+
+def _organisation_problems(taxonomy: dict, problem: Report) -> bool:
+    """Whether the organisations of the file are sound; every problem is reported."""
+    found = organisations.vocabulary_problems(taxonomy.get(ORGANISATIONS) or [])
+    for message in found:
+        problem(TAXONOMY_FILE, message)
+    return not found
+
+
+def _link_parents(parents: dict[Term, str], every: dict[tuple[str, str], Term]) -> None:
+    """Each organisation imported with a parent gets it (a merged one: the one it was
+    merged into); the file has been checked: every parent is in it."""
+    by_id = {term.id: term for term in every.values() if term.id is not None}
+    for term, slug in parents.items():
+        parent = every.get((ORGANISATIONS, slug)) if slug else None
+        for _step in range(len(by_id)):
+            if parent is None or parent.merged_into_id is None:
+                break
+            parent = by_id.get(parent.merged_into_id)
+        term.parent = parent
 
 
 def apply_taxonomy(taxonomy: dict, problem: Report, count: Report) -> None:
     existing = {(term.kind, term.slug): term for term in db.session.scalars(select(Term))}
+    sound = _organisation_problems(taxonomy, problem)
+    parents: dict[Term, str] = {}
     for kind, entries in taxonomy.items():
+        if kind == ORGANISATIONS and not sound:
+            continue
         for position, entry in enumerate(entries or []):
             try:
                 slug, values = _entry_values(kind, position, entry)
@@ -93,17 +127,24 @@ def apply_taxonomy(taxonomy: dict, problem: Report, count: Report) -> None:
                 problem(TAXONOMY_FILE, str(error))
                 continue
             digest = _entry_hash(values)
+            parent = values.pop("parent", None)
             term = existing.get((kind, slug))
             if term is None:
-                db.session.add(Term(kind=kind, slug=slug, content_hash=digest, **values))
+                term = existing[kind, slug] = Term(kind=kind, slug=slug, content_hash=digest,
+                                                   **values)
+                db.session.add(term)
                 count("terms", "new")
             elif term.merged_into_id is not None or term.content_hash == digest:
                 count("terms", "unchanged")  # merged, or as imported (perhaps renamed since)
+                continue
             else:
                 for name, value in values.items():
                     setattr(term, name, value)
                 term.content_hash = digest
                 count("terms", "updated")
+            if parent is not None:
+                parents[term] = parent
+    _link_parents(parents, existing)
 
 
 def apply_synonyms(sets: list[list[str]], count: Report) -> None:

@@ -34,7 +34,10 @@ CASE_COLUMNS = {
              "netwerkend, responsief).",
     "dominant_role": "The role that dominated, one of `roles`, or empty.",
     "policy_domain": "Policy domain (slug of the vocabulary term).",
-    "organisation": "Organisation or directorate, as written by the author.",
+    "organisation": "Organisation or directorate: its name in the organisation vocabulary,"
+                    " else as written by the author.",
+    "organisation_slug": "The organisation's slug in the vocabulary (content/taxonomy.yml),"
+                         " or empty when its name is not in it.",
     "phase": "Phase of the policy cycle (term slug), or empty.",
     "scale": "Scale: local, regional, national, … (term slug), or empty.",
     "stakeholder_types": "Kinds of stakeholders involved (term slugs); never names.",
@@ -85,7 +88,10 @@ def _batched(statement) -> Iterator:
 def case_rows(user, page_url: PageUrl) -> Iterator[dict]:
     for case in _batched(visible_cases(user)):
         values = asdict(case_as_input(case))
+        term = case.organisation_term
         values.update(id=case.id, slug=case.slug, url=page_url(case),
+                      organisation=term.label if term else case.organisation,
+                      organisation_slug=term.slug if term else "",
                       published_at=_stamp(case.published_at),
                       updated_at=_stamp(case.updated_at))
         yield {column: values[column] for column in CASE_COLUMNS}

@@ -4,17 +4,20 @@ Every count is one grouped SQL query over `visible_condition(user, Case, listed=
 the same condition the case list uses, so the number beside a value is the number of
 cases its link lists. The filters the case list takes for these facets live here too
 (`in_year`, `listed_organisation`), so that counting and listing cannot drift apart.
+An organisation of the vocabulary counts the cases of its units too (a ministry those of
+its directorates), as its link lists them (services/organisations.py).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, Integer, and_, func, literal, select
+from sqlalchemy import ColumnElement, Integer, and_, func, literal, select, union_all
 
 from app.extensions import db
 from app.models import Case, Term, TermKind
 from app.models.case import case_stakeholder_types
+from app.services import organisations
 from app.services.permissions import visible_condition
 
 FACETS = ("policy_domain", "organisation", "stakeholder_type", "year")
@@ -30,6 +33,10 @@ class FacetValue:
     label: str
     count: int
     label_en: str = ""  # a term's English label
+    # An organisation's place in the vocabulary: the one it is part of, and how deep.
+    within: str = ""
+    within_en: str = ""
+    depth: int = 0
 
 
 def _last_year():
@@ -68,13 +75,53 @@ def _stakeholder_types(user) -> list[FacetValue]:
                         .join(Case, Case.id == link.c.case_id))
 
 
+@dataclass(frozen=True)
+class _Organisation:
+    """What the tree of the vocabulary needs of an organisation (organisations.Tree)."""
+
+    id: int
+    slug: str
+    label: str
+    label_en: str
+    parent_id: int | None
+    merged_into_id: None = None
+
+
+def _organisation_rows(user):
+    """In one statement: each live organisation of the vocabulary with the number of
+    listed cases that name it (0 for none), and each name not in the vocabulary with its
+    cases."""
+    counts = (select(Case.organisation_id.label("term_id"), Case.organisation.label("name"),
+                     func.count(Case.id).label("cases"))
+              .where(_listed(user), Case.organisation_id.is_not(None) | (Case.organisation != ""))
+              .group_by(Case.organisation_id, Case.organisation).cte("counts"))
+    known = (select(Term.id, Term.slug, Term.label, Term.label_en, Term.parent_id,
+                    literal("").label("name"), func.coalesce(func.sum(counts.c.cases), 0))
+             .outerjoin(counts, counts.c.term_id == Term.id)
+             .where(Term.kind == TermKind.ORGANISATION.value, Term.merged_into_id.is_(None))
+             .group_by(Term.id, Term.slug, Term.label, Term.label_en, Term.parent_id))
+    unknown = select(literal(None, Integer), literal(""), literal(""), literal(""),
+                     literal(None, Integer), counts.c.name, counts.c.cases
+                     ).where(counts.c.term_id.is_(None))
+    return db.session.execute(union_all(known, unknown)).all()
+
+
 def _organisations(user) -> list[FacetValue]:
-    rows = db.session.execute(
-        select(Case.organisation, func.count(Case.id))
-        .where(_listed(user), Case.organisation != "")
-        .group_by(Case.organisation))
-    return [FacetValue(name, name, count)
-            for name, count in sorted(rows, key=lambda row: (row[0].casefold(), row[0]))]
+    """The vocabulary's organisations in its tree order (each with its units after it),
+    counting their units' cases too; then the names it does not know (yet), as typed."""
+    rows = _organisation_rows(user)
+    tree = organisations.Tree(_Organisation(*row[:5]) for row in rows if row[0] is not None)
+    counts = tree.rolled_up({row[0]: int(row[6]) for row in rows if row[0] is not None})
+    values = []
+    for term, depth in tree.depth_first():
+        if counts.get(term.id):
+            parent = tree.parent(term)
+            values.append(FacetValue(term.slug, term.label, counts[term.id], term.label_en,
+                                     parent.label if parent else "",
+                                     parent.label_en if parent else "", depth))
+    unknown = sorted(((row[5], int(row[6])) for row in rows if row[0] is None),
+                     key=lambda row: (row[0].casefold(), row[0]))
+    return values + [FacetValue(name, name, count) for name, count in unknown]
 
 
 def _years(user) -> list[FacetValue]:
@@ -120,9 +167,14 @@ def listed_case_count(user) -> int:
     return db.session.scalar(select(func.count(Case.id)).where(_listed(user)))
 
 
-def listed_organisation(user, name: str) -> str | None:
-    """`name` when a case the reader may see is from that organisation, else None: the
-    case list answers an organisation nobody may see with the same 404 as a made-up one."""
+def listed_organisation(user, name: str) -> organisations.OrganisationFilter | None:
+    """The filter for `name` (a slug, any name of an organisation, or a name not in the
+    vocabulary) when a case the reader may see is from that organisation (or one of its
+    units), else None: the case list answers an organisation nobody may see with the same
+    404 as a made-up one."""
+    chosen = organisations.organisation_filter(name)
+    if chosen is None:
+        return None
     found = db.session.scalar(
-        select(Case.id).where(_listed(user), Case.organisation == name).limit(1))
-    return name if found is not None and name else None
+        select(Case.id).where(_listed(user), chosen.condition()).limit(1))
+    return chosen if found is not None else None

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from app.extensions import db
 from app.indexer import health_notices, read_or, unavailable
@@ -30,7 +31,7 @@ from app.search import (
     run_search,
     split_filters,
 )
-from app.services import catalog
+from app.services import catalog, organisations
 from app.services.permissions import access_grants, visible_condition
 
 MAX_QUERY_LENGTH = 500
@@ -77,7 +78,8 @@ class HitFacts:
     the case page: "2017 tot nu"), and equals `first_year` for a reflection."""
     domain: str = ""
     domain_en: str = ""
-    organisation: str = ""
+    organisation: str = ""      # its vocabulary label, else the text as typed
+    organisation_en: str = ""
     first_year: int | None = None
     last_year: int | None = None
 
@@ -148,7 +150,11 @@ def _index_values(parameter: str, value: str) -> list[str]:
         return [str(group.id)] if group else []
     if parameter == "jaar":
         return _years(value)
-    return [value] if value.strip() else []   # organisatie: as written
+    # organisatie: a slug or a name; an organisation of the vocabulary with its units
+    chosen = organisations.organisation_filter(value)
+    if chosen is None:
+        return []
+    return list(chosen.slugs) or [chosen.value]
 
 
 def _request_filters(chosen: dict[str, list[str]], notices) -> dict[str, frozenset[str]]:
@@ -192,12 +198,30 @@ def _labels(parameter: str) -> dict[str, tuple[str, str, str]]:
     return {}
 
 
+def _organisation_counts(found: dict[str, int]) -> tuple[dict[str, int], dict]:
+    """The index counts each case under its own organisation; an organisation also
+    counts its units' cases (each case once: it has one organisation). Returns the
+    counts and the labels (for the vocabulary's organisations; other names are their own
+    label)."""
+    tree = organisations.Tree.load()
+    own = {tree.by_slug[value].id: count for value, count in found.items()
+           if value in tree.by_slug}
+    rolled = {tree.by_id[term_id].slug: count
+              for term_id, count in tree.rolled_up(own).items()}
+    others = {value: count for value, count in found.items() if value not in tree.by_slug}
+    labels = {term.slug: (term.slug, term.label, term.label_en)
+              for term in tree.by_id.values()}
+    return rolled | others, labels
+
+
 def _facets(counts: dict[str, dict[str, int]], chosen) -> dict[str, Facet]:
     facets = {}
     for parameter, name in FIELDS.items():
         labels = _labels(parameter)
         # Items without a value (a reflection has no policy domain) are no option.
         found = {value: count for value, count in counts.get(name, {}).items() if value}
+        if parameter == "organisatie" and found:
+            found, labels = _organisation_counts(found)
         # The roles: all four, in the quadrant's order, also at zero.
         values = labels if parameter == "rol" else found
         options = []
@@ -219,10 +243,18 @@ def _ids(hits: list[Hit], kind: str) -> list[int]:
 
 
 def _case_facts() -> tuple:
-    """A case's policy domain comes along by an outer join: a case may have none."""
-    query = (select(Case.id, Term.label, Term.label_en, Case.organisation, Case.year_start,
-                    Case.year_end).outerjoin(Term, Term.id == Case.policy_domain_id))
-    return query, lambda row: HitFacts(row.label or "", row.label_en or "", row.organisation,
+    """A case's policy domain and organisation come along by outer joins: a case may have
+    neither (and an organisation the vocabulary does not know is its text)."""
+    organisation = aliased(Term)
+    query = (select(Case.id, Term.label, Term.label_en, Case.organisation,
+                    organisation.label.label("organisation_label"),
+                    organisation.label_en.label("organisation_label_en"), Case.year_start,
+                    Case.year_end)
+             .outerjoin(Term, Term.id == Case.policy_domain_id)
+             .outerjoin(organisation, organisation.id == Case.organisation_id))
+    return query, lambda row: HitFacts(row.label or "", row.label_en or "",
+                                       row.organisation_label or row.organisation,
+                                       row.organisation_label_en or "",
                                        row.year_start, row.year_end)
 
 

@@ -93,7 +93,8 @@ def _search_parameters(vocab: dict) -> list:
         _query("policy_domain", enum(vocab["policy_domain"]), "Policy domain.", repeat=True),
         _query("group", enum(vocab["group"]), "Learning group slug.", repeat=True),
         _query("organisation", {"type": "string", "maxLength": 200, "pattern": FREE_TEXT},
-               "Organisation, as written.", repeat=True),
+               "Organisation: its slug or any of its names in the vocabulary (with its"
+               " directorates and agencies), or a name not in it, as written.", repeat=True),
         _query("year", {"type": "string", "pattern": "^[0-9]{4}(-[0-9]{4})?$"},
                "A year or a span (2015-2018).", repeat=True),
         _query("sort", {"type": "string", "enum": ["relevance", "newest"]}, "Order."),
@@ -109,7 +110,8 @@ def _case_list_parameters(vocab: dict) -> list:
         _query("stakeholder_type", enum(vocab["stakeholder_type"]), "Stakeholder type."),
         _query("year", enum(list(YEARS)), "Year the case is about."),
         _query("organisation", {"type": "string", "maxLength": 200, "pattern": FREE_TEXT},
-               "Organisation, exactly as written."),
+               "Organisation: its slug or any of its names in the vocabulary (with its"
+               " directorates and agencies), or a name not in it, exactly as written."),
         *PAGING,
     ]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import jsonify, redirect, url_for
 from flask_babel import force_locale
 
-from app.services import catalog
+from app.services import catalog, organisations
 from app.services.contributing.cases import list_cases, visible_case_by_id
 from app.services.contributing.reflections import (
     ReflectionFilter,
@@ -117,7 +117,8 @@ def _case_filters() -> dict:
         "stakeholder_type": params.choice(
             "stakeholder_type", catalog.terms_by_slug(catalog.TermKind.STAKEHOLDER_TYPE)),
         "year": params.choice("year", YEARS),
-        "organisation": params.text("organisation", max_length=200),
+        "organisation": organisations.organisation_filter(
+            params.text("organisation", max_length=200)),
     }
 
 

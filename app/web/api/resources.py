@@ -49,11 +49,22 @@ def case_summary(case: Case) -> dict:
     }
 
 
+def organisation_fields(case: Case) -> dict:
+    """`organisation` is its name, as it always was: the vocabulary's label, else the text
+    as written (either is taken back on a write); beside it the vocabulary's slug and
+    English label, null for a name the vocabulary does not know."""
+    term = case.organisation_term
+    return {"organisation": term.label if term else case.organisation,
+            "organisation_slug": term.slug if term else None,
+            "organisation_label_en": (term.label_en or None) if term else None}
+
+
 def case_resource(user, case: Case) -> dict:
     values = asdict(case_as_input(case))
     del values["confirm_new"]
     values["year_start"], values["year_end"] = (_year(values["year_start"]),
                                                 _year(values["year_end"]))
+    values.update(organisation_fields(case))
     return {
         **case_summary(case), **values, **_item_dates(case),
         "body_html": case.body_html,

@@ -75,7 +75,11 @@ def case_input(vocab: dict, *, for_create: bool) -> dict:
         "roles": array(enum(vocab["role"]), minItems=1),
         "dominant_role": _choice(vocab["role"]),
         "policy_domain": enum(vocab["policy_domain"]),
-        "organisation": _optional(_text(CASE_LIMITS["organisation"])),
+        "organisation": {**_optional(_text(CASE_LIMITS["organisation"])),
+                         "description": "Free text: a name of an organisation of the"
+                                        " vocabulary (label, abbreviation, former name or"
+                                        " slug) files the case under it; another name is"
+                                        " kept as written."},
         "phase": _choice(vocab["phase"]),
         "scale": _choice(vocab["scale"]),
         "stakeholder_types": array(enum(vocab["stakeholder_type"])),
@@ -154,6 +158,11 @@ def response_schemas() -> dict:
                                          "dilemma", "visibility")},
             **{name: texts for name in ("stakeholder_types", "learning_groups",
                                         "subthemes")},
+            "organisation_slug": {"type": ["string", "null"],
+                                  "description": "The organisation's slug in the vocabulary"
+                                                 " (content/taxonomy.yml); null when its"
+                                                 " name is not in it."},
+            "organisation_label_en": NULLABLE_STRING,
             "year_start": NULLABLE_INTEGER, "year_end": NULLABLE_INTEGER,
             "merged_into": NULLABLE_INTEGER, "reflections": array(INTEGER),
         }),
