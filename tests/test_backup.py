@@ -17,6 +17,7 @@ from app.indexer import nodes as index_nodes
 from app.models import (
     Base,
     Case,
+    GlossaryEntry,
     LearningGroup,
     MissedSearch,
     SearchLogSalt,
@@ -110,9 +111,11 @@ def test_a_restore_into_an_empty_instance_holds_every_row_and_finds_the_same(
 
 def _one_of_everything(app, users) -> None:
     """Rows in the tables `filled` leaves empty: an API token, a pruned change log, a
-    search that found nothing (the search log and its salt), and a reading-list note,
-    written just before the backup is taken."""
+    search that found nothing (the search log and its salt), a reading-list note and a
+    glossary entry (the fixture content has no glossary), written just before the backup
+    is taken."""
     with app.app_context():
+        db.session.add(GlossaryEntry(english=["water board"], dutch=["waterschap"]))
         member = db.session.get(User, users["member"])
         api_tokens.create_token(member, "Script")
         index_nodes.prune_change_log()
