@@ -23,7 +23,8 @@ def test_one_word_is_ranked_by_bm25_alone(tmp_path):
     ("het geluid van het spoor", ["geluid", "spor"]),      # stop words have no place
     ("geluid -spoor woningen", ["geluid", "woning"]),
     ("geluid NIET spoor woningen", ["geluid", "woning"]),
-    ('"geluid spoor" geluid', ["geluid", "spor"]),
+    ('"geluid spoor" woningen bouw', ["woning", "bouw"]),   # a phrase stands together
+    ('"geluid spoor', []),                                    # also one left open
 ])
 def test_the_words_are_the_typed_ones_in_order(tmp_path, typed, expected):
     from app.search import SearcherCache, SearchIndex

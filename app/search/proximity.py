@@ -25,15 +25,16 @@ RERANKED = 100        # the best hits by BM25 that may move up
 WINDOW = 3            # positions apart that still count as "together"
 WEIGHT = 1.0          # the bonus of two adjacent words, in units of the rarer one's idf
 FIELD = "body"
-# A word typed after a minus or NIET/NOT is excluded, not wanted near the others.
-_EXCLUDED = re.compile(r"(?:(?<!\S)-\S+)|(?:\b(?:NIET|NOT)\s+\S+)")
+# A word typed after a minus or NIET/NOT is excluded, not wanted near the others; the
+# words of a "phrase" stand together already wherever it is found.
+_LEFT_OUT = re.compile(r'(?:(?<!\S)-\S+)|(?:\b(?:NIET|NOT)\s+\S+)|"[^"]*"?')
 
 
 def typed_words(searcher, text: str) -> list[str]:
-    """The analysed words of `text` in the order typed, stop words and excluded words
-    left out, each once."""
+    """The analysed words of `text` in the order typed, each once; stop words, excluded
+    words and quoted phrases left out."""
     analyzer = searcher.schema[FIELD].analyzer
-    kept = _EXCLUDED.sub(" ", text)
+    kept = _LEFT_OUT.sub(" ", text)
     return list(dict.fromkeys(token.text for token in analyzer(kept, mode="query")))
 
 
