@@ -148,6 +148,7 @@ def _forms(word: str):
                 yield base[:-1]
 
 
+@lru_cache(maxsize=100_000)
 def split_compound(word: str) -> tuple[str, ...] | None:
     """'geluidsoverlast' -> ('geluid', 'overlast'); None for a word that is no compound.
 

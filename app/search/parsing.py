@@ -5,7 +5,8 @@ combined with OR, so that a long question still finds what matches most of it; t
 more of the words a document has, the higher it ranks. On top of that: "phrases",
 EN/OF/NIET and AND/OR/NOT in capitals, (brackets), +required and -excluded words,
 prefix* and fuzzy~ on the unstemmed field, compounds split (`geluidsoverlast` also
-finds "geluid overlast"), and the synonyms and English glossary that editors maintain.
+finds "overlast door geluid": all of its parts, never one alone), and the synonyms and
+English glossary that editors maintain.
 Field filters such as `rol:netwerkend` are taken out of the text first (`split_filters`);
 typed text never reaches a field by itself. Nothing typed makes this raise: what the
 syntax cannot make sense of is searched as plain words.
