@@ -373,6 +373,20 @@ def test_an_unknown_name_is_kept_as_typed_and_the_author_is_told(app, member):
     assert 'value="Omgevingsdienst Noord"' in edit
 
 
+def test_a_text_naming_two_organisations_is_filed_and_kept_as_typed(app, member):
+    """Filed under the one named first, as the import does; the text stays, so the
+    other organisation it names is not lost, and the edit form shows it again."""
+    typed = "Ministerie van BZK en Ministerie van Infrastructuur en Milieu"
+    response = member.submit("/casussen/nieuw", {**NEW_CASE, "organisation": typed})
+    assert response.status_code == 303
+    case = saved_case(app, NEW_CASE["title"])
+    assert case.organisation == typed
+    with app.app_context():
+        assert db.session.get(Term, case.organisation_id).slug == "bzk"
+    edit = member.get(f"/casussen/{case.slug}/bewerken").get_data(as_text=True)
+    assert f'value="{typed}"' in edit
+
+
 def test_editing_keeps_the_organisation_and_a_revision_holds_its_slug(app, users):
     slug = add_case(app, "Een haven", "RWS")  # not in the fixture vocabulary
     with app.app_context():

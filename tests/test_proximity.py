@@ -23,6 +23,8 @@ def test_one_word_is_ranked_by_bm25_alone(tmp_path):
     ("het geluid van het spoor", ["geluid", "spor"]),      # stop words have no place
     ("geluid -spoor woningen", ["geluid", "woning"]),
     ("geluid NIET spoor woningen", ["geluid", "woning"]),
+    ("geluid NIET (spoor OF weg) woningen", ["geluid", "woning"]),   # a group too
+    ("geluid -(spoor OF weg) woningen", ["geluid", "woning"]),
     ('"geluid spoor" woningen bouw', ["woning", "bouw"]),   # a phrase stands together
     ('"geluid spoor', []),                                    # also one left open
 ])

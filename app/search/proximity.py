@@ -27,7 +27,8 @@ WEIGHT = 1.0          # the bonus of two adjacent words, in units of the rarer o
 FIELD = "body"
 # A word typed after a minus or NIET/NOT is excluded, not wanted near the others; the
 # words of a "phrase" stand together already wherever it is found.
-_LEFT_OUT = re.compile(r'(?:(?<!\S)-\S+)|(?:\b(?:NIET|NOT)\s+\S+)|"[^"]*"?')
+_LEFT_OUT = re.compile(
+    r'(?:(?:(?<!\S)-|\b(?:NIET|NOT)\s+)(?:\([^)]*\)?|"[^"]*"?|\S+))|"[^"]*"?')
 
 
 def typed_words(searcher, text: str) -> list[str]:

@@ -67,13 +67,13 @@ def _slug(term) -> str:
 def case_as_input(case: Case) -> CaseInput:
     """The case as its form would submit it: what the edit form shows, what a revision
     stores and a restore submits again, and what the content export writes. The
-    organisation is its slug when the vocabulary has it (the form shows its label), else
-    the text as typed."""
+    organisation is the text as typed when it was kept (unknown, or naming several
+    organisations), else its slug (the form shows its label)."""
     return CaseInput(
         title=case.title, summary=case.summary, body=case.body_md,
         roles=case.role_ids, dominant_role=case.dominant_role_id or "",
         policy_domain=_slug(case.policy_domain),
-        organisation=_slug(case.organisation_term) or case.organisation,
+        organisation=case.organisation or _slug(case.organisation_term),
         phase=_slug(case.phase), scale=_slug(case.scale),
         stakeholder_types=[term.slug for term in case.stakeholder_types],
         learning_groups=[group.slug for group in case.groups],
@@ -146,10 +146,12 @@ def check_case(data: CaseInput, author, *, warn_duplicates: bool = False,
     _check_markup(check, values["body"], saved_body)
     values.update(_check_taxonomy(check, data))
     # Free text, found in the vocabulary when it can be: then the case keeps the
-    # organisation, else the text as typed (for the editors to file).
-    found = organisations.resolve(values["organisation"]).term
-    values["organisation_term"] = found
-    if found is not None:
+    # organisation, else the text as typed (for the editors to file). A text that names
+    # several organisations is filed under the one it belongs to and kept as typed, so
+    # that the others it names are not lost.
+    resolution = organisations.resolve(values["organisation"])
+    values["organisation_term"] = resolution.term
+    if resolution.term is not None and not resolution.others:
         values["organisation"] = ""
     values["year_start"] = check.year("year_start", data.year_start)
     values["year_end"] = check.year("year_end", data.year_end)
