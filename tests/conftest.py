@@ -3,6 +3,7 @@ fixture content imported and indexed, accounts, and signed-in clients; and the p
 The helpers test modules import are in tests/support.py: nothing imports this file."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -164,3 +165,18 @@ def outsider(app, users):
 def editor(app, users):
     """A browser signed in as an editor (in no learning group)."""
     return signed_in(app, "redactie@example.nl")
+
+
+@pytest.fixture
+def content(tmp_path):
+    """A private copy of the fixture content that a test may change or break."""
+    folder = tmp_path / "content"
+    shutil.copytree(FIXTURE_CONTENT, folder)
+    return folder
+
+
+@pytest.fixture
+def empty(bare_app):
+    """An app context on a database with the schema and nothing in it."""
+    with bare_app.app_context():
+        yield

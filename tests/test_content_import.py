@@ -11,21 +11,7 @@ from app.services.contributing.reflections import reflection_snapshot
 from app.services.contributing.revisions import history
 from app.services.exchange.content_import import ContentInvalid, import_content
 from app.services.people.accounts import create_user
-from tests.support import FIXTURE_CONTENT, PASSWORD
-
-
-@pytest.fixture
-def content(tmp_path):
-    """A private copy of the fixture content that a test may change or break."""
-    folder = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, folder)
-    return folder
-
-
-@pytest.fixture
-def empty(bare_app):
-    with bare_app.app_context():
-        yield
+from tests.support import PASSWORD
 
 
 def count(model):

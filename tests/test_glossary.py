@@ -3,7 +3,6 @@ the issue asks; the import checks it entry by entry, names what is wrong, and ne
 a slip in it hold back the other content; the export writes it back."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,6 @@ from app.search.glossary import Glossary, plural_forms, term_words
 from app.services.exchange.content_export import export_content
 from app.services.exchange.content_glossary import read_glossary
 from app.services.exchange.content_import import import_content
-from tests.support import FIXTURE_CONTENT
 
 SITE_GLOSSARY = PROJECT_DIR / "content"
 
@@ -119,19 +117,6 @@ def test_a_near_miss_of_a_term_is_found_and_an_exact_word_is_not_one():
 
 
 # --- the import's checks -----------------------------------------------------------------
-
-@pytest.fixture
-def content(tmp_path):
-    folder = tmp_path / "content"
-    shutil.copytree(FIXTURE_CONTENT, folder)
-    return folder
-
-
-@pytest.fixture
-def empty(bare_app):
-    with bare_app.app_context():
-        yield
-
 
 def _entries() -> list[tuple]:
     return [(e.english, e.dutch, e.english_only) for e in db.session.scalars(
