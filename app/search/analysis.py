@@ -6,6 +6,7 @@ compound lexicon is loaded lazily, once per process, and never stored on a filte
 """
 from __future__ import annotations
 
+import re
 import threading
 import unicodedata
 from functools import cache, lru_cache
@@ -183,6 +184,42 @@ class DutchDecompounder(Filter):
                 yield token
 
 
+class VowelFormsFilter(Filter):
+    """Brings together the word forms classic Dutch Snowball leaves apart, all of them
+    around a vowel. Snowball strips a plural -s only after a consonant and undoubles a
+    long vowel only after one, so `organisaties` never met `organisatie`, `gemeentes`
+    never `gemeente`, `categorieën` never `categorie`, and `sociaal` never `sociale`:
+    common words in policy text, each a different word to the index before this.
+
+    Applied to stems, the same way at index and query time, so a rule only has to bring
+    the forms to one stem, not to a dictionary word: `procedures` becomes `procedur`
+    as `procedure` does.
+    """
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if token.text.isalpha():
+                token.text = vowel_form(token.text)
+            yield token
+
+
+_LONG_VOWEL_AFTER_VOWEL = re.compile(r"(?<=[aeiouy])(aa|ee|oo|uu)(?=[^aeiouy]$)")
+MIN_FORM = 5   # shorter words (`kies`, `fles`, `vrees`) are left as they are
+
+
+def vowel_form(stem: str) -> str:
+    """One stem for the forms of a Snowball stem that differ only around a vowel."""
+    if len(stem) < MIN_FORM:
+        return stem
+    if stem.endswith(("ieen", "eeen")):                   # categorieën, ideeën
+        return stem[:-2]
+    if stem.endswith(("ies", "eaus")):                    # subsidies, niveaus
+        return stem[:-1]
+    if stem.endswith("es") and stem[-3] not in VOWELS:    # gemeentes, procedures
+        return stem[:-2]
+    return _LONG_VOWEL_AFTER_VOWEL.sub(lambda m: m.group()[0], stem)   # sociaal
+
+
 class UndoubleFilter(Filter):
     """Drops a doubled final consonant left by the stemmer.
 
@@ -249,7 +286,7 @@ def dutch_analyzer():
     """Words, lower case, accents folded (coöperatie = cooperatie), compounds split,
     stop words dropped, classic Snowball stems, undoubled."""
     return _words() | StopFilter(stoplist=STOP_WORDS) | DutchDecompounder() | StemFilter(
-        lang="nl") | UndoubleFilter()
+        lang="nl") | UndoubleFilter() | VowelFormsFilter()
 
 
 def exact_analyzer():

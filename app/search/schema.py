@@ -15,7 +15,7 @@ from whoosh.system import _INT_SIZE, pack_uint
 
 from app.search.analysis import dutch_analyzer, exact_analyzer
 
-SCHEMA_VERSION = 5   # 5: compounds split by word formation; what similar cases weigh
+SCHEMA_VERSION = 6   # 6: plurals and long vowels Snowball left apart (analysis.VowelFormsFilter)
 _BIG_ENDIAN = sys.byteorder == "big"
 
 # The fields the permission rules constrain (see services/permissions.py). Multi-valued,
