@@ -195,9 +195,12 @@ def test_the_fast_match_set_and_scores_equal_whooshs(tmp_path, text):
             assert alone.score(parsed) == pytest.approx({docnum: whooshs[docnum]}, rel=1e-9)
 
 
-def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path):
-    """Across segments, with a deleted document, and past one block (128 postings)."""
-    from app.search.postings import Postings, field_length_bytes
+@pytest.mark.parametrize("through", ["a search", "the segments kept"])
+def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path, through):
+    """Across segments, with a deleted document, and past one block (128 postings); read
+    by one search, or joined from what each segment kept (the second read of each)."""
+    from app.search.docsets import DocSets
+    from app.search.postings import Postings
     index = SearchIndex(tmp_path)
     index.rebuild([with_body(str(n), "dijk " * (n % 3 + 1) + f"woord{n}") for n in range(300)],
                   through=0)
@@ -205,20 +208,29 @@ def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path):
     with index.open().searcher() as searcher:
         reader = searcher.reader()
         assert len(list(reader.leaf_readers())) == 2
-        ids, weights = Postings(searcher).of("body", "dijk")
+        sets = DocSets().for_searcher(searcher)
+
+        def postings():
+            if through == "a search":
+                return Postings(searcher)
+            sets.postings(searcher).of("body", "dijk")   # kept by each segment
+            sets.terms = type(sets.terms)()              # forget the joined terms
+            return sets.postings(searcher)
+
+        ids, weights = postings().of("body", "dijk")
         matcher = reader.postings("body", "dijk")
         whooshs = list(zip(matcher.all_ids(), reader.postings("body", "dijk").items_as("weight"),
                            strict=True))
         live = set(reader.all_doc_ids())
         assert [(d, w) for d, w in zip(ids, weights, strict=True) if d in live] == [
             (d, w) for d, (_, w) in whooshs]
-        positions = Postings(searcher).positions("body", "dijk", frozenset(live))
+        positions = postings().positions("body", "dijk", frozenset(live))
         whoosh_positions = dict(reader.postings("body", "dijk").items_as("positions"))
         assert {doc: list(at) for doc, at in positions.items()} == whoosh_positions
         one = min(whoosh_positions)   # unpacked only for the documents asked about
-        assert {doc: list(at) for doc, at in Postings(searcher).positions(
+        assert {doc: list(at) for doc, at in postings().positions(
             "body", "dijk", frozenset({one})).items()} == {one: whoosh_positions[one]}
-        lengths = field_length_bytes(reader, "body")
+        lengths = sets.length_bytes(searcher, "body")
         assert len(lengths) == reader.doc_count_all()
         for docnum in live:
             assert byte_to_length(lengths[docnum]) == reader.doc_field_length(docnum, "body")
@@ -264,9 +276,9 @@ def test_postings_kept_in_the_term_entry_are_read_too():
 
     from app.search.postings import _read_blocks, _Term
     term = _Term()
-    _read_blocks(ListMatcher([1, 5], [1.0, 2.0], [b"a", b"b"]), 10, term, weights=True,
+    _read_blocks(ListMatcher([1, 5], [1.0, 2.0], [b"a", b"b"]), term, weights=True,
                  with_positions=True)
-    assert (term.ids, term.weights, term.values) == ([11, 15], [1.0, 2.0], [b"a", b"b"])
+    assert (term.ids, term.weights, term.values) == ([1, 5], [1.0, 2.0], [b"a", b"b"])
 
 
 @pytest.mark.parametrize("kind", ["dutch", "exact"])

@@ -2,22 +2,39 @@
 
 Whoosh turns a filter query into a set of document numbers on every search, and counts
 facets by walking every hit's values; at tens of thousands of documents that is most of
-a search's time. Here both are set operations on sets made once per index state: the
-documents a filter admits, and the documents that carry each facet value. A new commit
-is a new state, so nothing stale is ever used.
+a search's time. Here both are set operations on sets made once: the documents a filter
+admits, and the documents that carry each facet value.
+
+What is read from the index is kept per *segment*, in the segment's own document
+numbers, because Whoosh never changes a segment once written: a commit adds a segment
+for the new and changed documents, sometimes merges small segments into a new one, and
+marks replaced documents deleted. A new index state (a commit) therefore reads only its
+new segments; the rest is carried over, and only joined into the whole index's
+numbering, which costs milliseconds where reading it all again cost a second at 50,000
+documents, in every web process after every save. Which documents are deleted is the
+state's own, so nothing stale is ever used.
 """
 from __future__ import annotations
 
 import heapq
 import threading
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
 
 from whoosh import query
 
-from app.search.postings import Postings, TermCache, field_length_bytes, read_term
+from app.search.postings import (
+    Postings,
+    TermCache,
+    read_term,
+    segment_key,
+    segment_length_bytes,
+)
+from app.search.schema import ACCESS_FIELDS, MULTI_VALUED, SINGLE_VALUED
 
+# The fields filters are made of: their values' documents are kept per segment.
+FILTER_FIELDS = frozenset((*ACCESS_FIELDS, *SINGLE_VALUED, *MULTI_VALUED))
 STATES_KEPT = 2      # the current index state, and the one before while requests finish
 FILTERS_KEPT = 256   # distinct filters (access grants × chosen facet values) per state
 
@@ -31,18 +48,122 @@ def index_state(searcher) -> tuple:
     return segments, reader.generation()
 
 
+def _kept(lock: threading.Lock, table: dict, key, make: Callable):
+    """`table[key]`, made by `make()` the first time. Made outside the lock, which may
+    take a while; should two threads make it at once, the first one kept wins."""
+    with lock:
+        if key in table:
+            return table[key]
+    made = make()
+    with lock:
+        return table.setdefault(key, made)
+
+
+def _decoded(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term
+
+
+class _SegmentSets:
+    """One segment's facet values, lengths and dates, in its own document numbers,
+    deleted documents included (a state leaves those out)."""
+
+    def __init__(self):
+        self.values: dict[str, dict[str, frozenset[int]]] = {}
+        self.by_doc: dict[str, list[tuple[str, ...]]] = {}
+        self.lengths: dict[str, bytes] = {}
+        self.dates: dict[str, list[int]] = {}
+        self.filters: OrderedDict[tuple[str, int], frozenset[int]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def filter_docs(self, leaf, base: int, key: str, limits: query.Query) -> frozenset[int]:
+        """The segment's documents `limits` admits (deleted ones included), numbered
+        from `base`. A segment keeps its place after a commit (new segments come after
+        it), so the numbered set is made once."""
+        with self.lock:
+            if (key, base) in self.filters:
+                self.filters.move_to_end((key, base))
+                return self.filters[(key, base)]
+        docs = _docs(None, limits, lambda: frozenset(range(leaf.doc_count_all())),
+                     _LeafTerms(self, leaf))
+        docs = frozenset(map(base.__add__, docs)) if base else docs
+        with self.lock:
+            self.filters[(key, base)] = docs
+            while len(self.filters) > FILTERS_KEPT:
+                self.filters.popitem(last=False)
+        return docs
+
+    def value_docs(self, leaf, field: str) -> dict[str, frozenset[int]]:
+        def make():
+            found = {}
+            for term in leaf.lexicon(field):
+                docs = frozenset(read_term(leaf, field, term, weights=False).ids)
+                if docs:
+                    found[_decoded(term)] = docs
+            return found
+        return _kept(self.lock, self.values, field, make)
+
+    def values_by_doc(self, leaf, field: str) -> list[tuple[str, ...]]:
+        def make():
+            found: list[tuple[str, ...]] = [()] * leaf.doc_count_all()
+            for value, docs in self.value_docs(leaf, field).items():
+                for docnum in docs:
+                    found[docnum] += (value,)
+            shared: dict[tuple[str, ...], tuple[str, ...]] = {}   # one tuple per combination
+            return [shared.setdefault(values, values) for values in found]
+        return _kept(self.lock, self.by_doc, field, make)
+
+    def length_bytes(self, leaf, field: str) -> bytes:
+        return _kept(self.lock, self.lengths, field, lambda: segment_length_bytes(leaf, field))
+
+    def newest_first(self, leaf) -> list[int]:
+        """The segment's documents by `published`, newest first (equal dates in document
+        order)."""
+        def make():
+            column = leaf.column_reader("published")
+            return sorted(range(leaf.doc_count_all()), key=column.__getitem__, reverse=True)
+        return _kept(self.lock, self.dates, "published", make)
+
+
 class _StateSets:
-    def __init__(self, searcher):
-        self.live = frozenset(searcher.reader().all_doc_ids())
+    def __init__(self, searcher, segment_sets: Callable[[str | None], _SegmentSets],
+                 segment_terms: TermCache):
+        reader = searcher.reader()
+        self.segments = {}
+        deleted: list[int] = []
+        for leaf, base in reader.leaf_readers():
+            self.segments[base] = segment_sets(segment_key(leaf))
+            if leaf.has_deletions():
+                deleted.extend(base + docnum for docnum in leaf.deleted_docs_set)
+        self.deleted = frozenset(deleted)
+        self.count = reader.doc_count_all() - len(self.deleted)   # live documents
+        self._live: frozenset[int] | None = None
         # Plain sets, because Whoosh takes a set (not a frozenset) as a filter; never
         # changed after they are made.
         self.filters: OrderedDict[str, set[int]] = OrderedDict()
         self.values: dict[str, dict[str, frozenset[int]]] = {}
-        self.by_date: list[int] | None = None
+        self.counts: dict[str, dict[str, int]] = {}
         self.lengths: dict[str, bytes] = {}
         self.by_doc: dict[str, list[tuple[str, ...]]] = {}
         self.terms = TermCache()
+        self.segment_terms = segment_terms
         self.lock = threading.Lock()
+
+    @property
+    def live(self) -> frozenset[int]:
+        """Every live document, made when first asked (a NIET, a bare `*`, facets of a
+        search that matches most documents), not for every new state."""
+        if self._live is None:
+            self._live = frozenset(range(self.count + len(self.deleted))).difference(
+                self.deleted)
+        return self._live
+
+    def postings(self, searcher) -> Postings:
+        """A search's postings, reading through this state's terms and each segment's."""
+        return Postings(searcher, self.terms, self.segment_terms)
+
+    def _parts(self, searcher) -> Iterator[tuple[object, int, _SegmentSets]]:
+        for leaf, base in searcher.reader().leaf_readers():
+            yield leaf, base, self.segments[base]
 
     def filter_docs(self, searcher, limits: query.Query) -> set[int]:
         key = repr(limits)
@@ -50,71 +171,103 @@ class _StateSets:
             if key in self.filters:
                 self.filters.move_to_end(key)
                 return self.filters[key]
-        # Read apart from the term cache: a filter's terms (every public document...) are
-        # made into a set once per state and would only push query words out.
-        docs = set(_docs(searcher, limits, self.live, Postings(searcher))) & self.live
+        # Each segment's part, made once per segment; from the facet values' sets, not
+        # the term cache: a filter's terms (every public document...) would only push
+        # query words out.
+        docs = set().union(*(segment.filter_docs(leaf, base, key, limits)
+                             for leaf, base, segment in self._parts(searcher)))
+        docs.difference_update(self.deleted)
         with self.lock:
             self.filters[key] = docs
             while len(self.filters) > FILTERS_KEPT:
                 self.filters.popitem(last=False)
         return docs
 
-    def _kept(self, table: dict, key, make):
-        """`table[key]`, made by `make()` the first time. Made outside the lock, which
-        may take a while; should two threads make it at once, the first one kept wins."""
-        with self.lock:
-            if key in table:
-                return table[key]
-        made = make()
-        with self.lock:
-            return table.setdefault(key, made)
+    def term_docs(self, searcher, field: str, value: str) -> frozenset[int]:
+        """The documents (deleted ones included) that carry `value` in `field`."""
+        parts = [docs if not base else frozenset(map(base.__add__, docs))
+                 for leaf, base, segment in self._parts(searcher)
+                 if (docs := segment.value_docs(leaf, field).get(value))]
+        if len(parts) == 1:
+            return parts[0]
+        return frozenset().union(*parts)
 
     def value_docs(self, searcher, field: str) -> dict[str, frozenset[int]]:
-        """Each value of `field` (a facet) with the documents that have it."""
+        """Each value of `field` (a facet) with the live documents that have it."""
         def make():
-            reader, found = searcher.reader(), {}
-            for term in reader.lexicon(field):
-                docs = frozenset(read_term(reader, field, term, weights=False).ids) & self.live
-                if docs:
-                    found[term.decode("utf-8") if isinstance(term, bytes) else term] = docs
-            return found
-        return self._kept(self.values, field, make)
+            values = set(chain.from_iterable(
+                segment.value_docs(leaf, field) for leaf, _base, segment in self._parts(searcher)))
+            found = {value: self.term_docs(searcher, field, value) - self.deleted
+                     for value in values}
+            return {value: docs for value, docs in found.items() if docs}
+        return _kept(self.lock, self.values, field, make)
+
+    def value_counts(self, searcher, field: str) -> dict[str, int]:
+        """How many live documents carry each value of `field`."""
+        def make():
+            counts: Counter = Counter()
+            for leaf, _base, segment in self._parts(searcher):
+                gone = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
+                for value, docs in segment.value_docs(leaf, field).items():
+                    counts[value] += len(docs) - (len(docs & gone) if gone else 0)
+            return {value: count for value, count in counts.items() if count}
+        return _kept(self.lock, self.counts, field, make)
 
     def values_by_doc(self, searcher, field: str) -> list[tuple[str, ...]]:
         """For each document number, the values of `field` it carries."""
         def make():
-            found: list[tuple[str, ...]] = [()] * searcher.reader().doc_count_all()
-            for value, docs in self.value_docs(searcher, field).items():
-                for docnum in docs:
-                    found[docnum] += (value,)
-            shared: dict[tuple[str, ...], tuple[str, ...]] = {}   # one tuple per combination
-            return [shared.setdefault(values, values) for values in found]
-        return self._kept(self.by_doc, field, make)
+            return list(chain.from_iterable(segment.values_by_doc(leaf, field)
+                                            for leaf, _base, segment in self._parts(searcher)))
+        return _kept(self.lock, self.by_doc, field, make)
 
     def length_bytes(self, searcher, field: str) -> bytes:
         """Every document's stored length in `field`, for scoring (see scoring.py)."""
-        return self._kept(self.lengths, field,
-                          lambda: field_length_bytes(searcher.reader(), field))
+        return _kept(self.lock, self.lengths, field, lambda: b"".join(
+            segment.length_bytes(leaf, field) for leaf, _base, segment in self._parts(searcher)))
 
     def newest_first(self, searcher, docs: set[int], count: int) -> list[int]:
         """The `count` newest of `docs` (by `published`), newest first."""
         column = searcher.reader().column_reader("published")
-        if len(docs) * 20 < len(self.live):   # a few: sort just these
+        if len(docs) * 20 < self.count:   # a few: sort just these
             return heapq.nlargest(count, docs, key=lambda docnum: column[docnum])
-        if self.by_date is None:              # many: walk the whole index in date order once
-            self.by_date = sorted(self.live, key=lambda docnum: column[docnum], reverse=True)
-        found = []
-        for docnum in self.by_date:
+        found = []   # many: walk the index in date order, each segment's order merged
+        for docnum in self._by_date(searcher, column):
             if docnum in docs:
                 found.append(docnum)
                 if len(found) == count:
                     break
         return found
 
+    def _by_date(self, searcher, column) -> Iterator[int]:
+        ordered = [map(base.__add__, segment.newest_first(leaf))
+                   for leaf, base, segment in self._parts(searcher)]
+        return heapq.merge(*ordered, key=column.__getitem__, reverse=True)
+
+
+class _LeafTerms:
+    """What docs() needs of postings, for a filter in one segment: a term's documents
+    from the sets of the fields filters are made of (access, facets); any other term (a
+    filter that admits nothing names an empty key) read as it is. Filters are made of
+    terms, And, Or and Not only (query.access_filter)."""
+
+    def __init__(self, segment: _SegmentSets, leaf):
+        self._segment, self._leaf = segment, leaf
+
+    def docs(self, field: str, text) -> frozenset[int]:
+        if field in FILTER_FIELDS:
+            return self._segment.value_docs(self._leaf, field).get(_decoded(text), frozenset())
+        return frozenset(read_term(self._leaf, field, text, weights=False).ids)
+
 
 class DocSets:
+    """The states kept, and the segments they are made of."""
+
+    SEGMENT_POSTINGS_KEPT = 250_000   # as postings.POSTINGS_KEPT, for all segments together
+
     def __init__(self):
         self._states: OrderedDict[tuple, _StateSets] = OrderedDict()
+        self._segments: dict[str, _SegmentSets] = {}
+        self._terms = TermCache(self.SEGMENT_POSTINGS_KEPT)
         self._lock = threading.Lock()
 
     def for_searcher(self, searcher) -> _StateSets:
@@ -122,12 +275,24 @@ class DocSets:
         with self._lock:
             if state in self._states:
                 return self._states[state]
-        made = _StateSets(searcher)
+        made = _StateSets(searcher, self._segment, self._terms)
         with self._lock:
             made = self._states.setdefault(state, made)
             while len(self._states) > STATES_KEPT:
                 self._states.popitem(last=False)
+            used = {id(segment) for kept in self._states.values()
+                    for segment in kept.segments.values()}
+            self._segments = {key: segment for key, segment in self._segments.items()
+                              if id(segment) in used}
         return made
+
+    def _segment(self, key: str | None) -> _SegmentSets:
+        """The sets of segment `key`, carried over from earlier states; new for a new one
+        (and for a reader without segment ids, never kept)."""
+        if key is None:
+            return _SegmentSets()
+        with self._lock:
+            return self._segments.setdefault(key, _SegmentSets())
 
 
 docsets = DocSets()
@@ -141,22 +306,25 @@ def count_values(sets: _StateSets, searcher, matched: frozenset[int],
     costs the number of matches; intersecting the matches with every value's documents
     cost the whole index per field. When most documents match, the few left out are
     counted and taken from the totals instead."""
-    subtract = len(matched) * 2 > len(sets.live)
+    subtract = len(matched) * 2 > sets.count
     walked = sets.live - matched if subtract else matched
     counts = {}
     for field in fields:
         values_of = sets.values_by_doc(searcher, field)
         found = Counter(chain.from_iterable(map(values_of.__getitem__, walked)))
         if subtract:
-            found = {value: len(docs) - found[value]
-                     for value, docs in sets.value_docs(searcher, field).items()}
+            found = {value: size - found[value]
+                     for value, size in sets.value_counts(searcher, field).items()}
         counts[field] = {value: size for value, size in found.items() if size}
     return counts
 
 
-def _docs(searcher, node: query.Query, live: frozenset[int], postings: Postings) -> frozenset[int]:
+def _docs(searcher, node: query.Query, everything: Callable[[], frozenset[int]],
+          postings) -> frozenset[int]:
+    """The documents `node` matches; `everything` gives all documents, for the rare
+    NIET or `*` (made only then)."""
     def docs(sub):
-        return _docs(searcher, sub, live, postings)
+        return _docs(searcher, sub, everything, postings)
 
     if isinstance(node, query.Term):
         return postings.docs(node.fieldname, node.text)
@@ -172,9 +340,9 @@ def _docs(searcher, node: query.Query, live: frozenset[int], postings: Postings)
     if isinstance(node, query.AndMaybe):
         return docs(node.a)
     if isinstance(node, query.Not):
-        return live - docs(node.query)
+        return everything() - docs(node.query)
     if isinstance(node, query.Every):
-        return live
+        return everything()
     if isinstance(node, query.Phrase) and node.slop == 1:   # "…"~2 is left to Whoosh
         return phrase_docs(postings, node.fieldname, node.words)
     if isinstance(node, query.MultiTerm):   # prefix*, fuzzy~: the words they stand for
@@ -226,5 +394,6 @@ def docs_matching(searcher, sets: _StateSets, user_query: query.Query,
     document at a time in Python, which for a few common words over several fields is
     the slowest part of a search. Pass the search's `postings` so that scoring reuses
     what was read here."""
-    postings = postings or Postings(searcher, sets.terms)
-    return _docs(searcher, user_query, sets.live, postings) & sets.live
+    postings = postings or sets.postings(searcher)
+    found = _docs(searcher, user_query, lambda: sets.live, postings)
+    return found - sets.deleted if sets.deleted else found

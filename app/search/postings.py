@@ -29,9 +29,13 @@ class Postings:
     documents), phrases (where in them) and scoring (how often, in how long a field)
     use the same read. Terms read by earlier searches come from `kept`."""
 
-    def __init__(self, searcher, kept: TermCache | None = None):
+    def __init__(self, searcher, kept: TermCache | None = None,
+                 segments: TermCache | None = None):
+        """`kept`: the terms of this index state as a whole; `segments`: each segment's
+        own, which outlive the state (see read_term)."""
         self.reader = searcher.reader()
         self.kept = kept or TermCache()
+        self.segments = segments
         self._read: dict[tuple[str, object], _Term] = {}
         self.phrases: dict[tuple, frozenset[int]] = {}   # kept by docsets.phrase_docs
 
@@ -40,7 +44,7 @@ class Postings:
         if key not in self._read:
             term = self.kept.get(key)
             if term is None:
-                term = read_term(self.reader, field, text)
+                term = read_term(self.reader, field, text, segments=self.segments)
                 self.kept.put(key, term)
             self._read[key] = term
         return self._read[key]
@@ -121,28 +125,69 @@ def _cost(term: _Term) -> int:
     return len(term.ids) + 1
 
 
-def read_term(reader, field: str, text, weights: bool = True) -> _Term:
-    """Every posting of one term, read a block at a time; with `weights` (frequencies)
-    and, where the field keeps them, positions."""
-    term = _Term()
+def segment_key(leaf) -> str | None:
+    """The id of the segment a leaf reader reads: random and unique to that segment, whose
+    postings, lengths and values never change once written (a commit adds segments,
+    merges small ones into a new one, or marks documents deleted)."""
+    segment = leaf.segment()
+    return segment.segment_id() if segment is not None else None
+
+
+def read_term(reader, field: str, text, weights: bool = True,
+              segments: TermCache | None = None) -> _Term:
+    """Every posting of one term, deleted documents included, read a block at a time;
+    with `weights` (frequencies) and, where the field keeps them, positions.
+
+    With `segments`, each segment's postings are read once and kept there by segment id,
+    so that after a commit only the new segment is read: the first search on a new
+    index state no longer reads every common word again."""
     with_positions = weights and reader.schema[field].format.supports("positions")
+    parts = []
     for leaf, base in reader.leaf_readers():
-        try:
-            matcher = leaf.postings(field, text)
-        except TermNotFound:
-            continue
-        if isinstance(matcher, FilterMatcher):  # hides deleted documents one at a time
-            matcher = matcher.child
-            matcher.reset()                     # it may have stepped past some already
-        _read_blocks(matcher, base, term, weights, with_positions)
+        # With its place: a segment keeps it after a commit (new ones come after it).
+        key = (segment_key(leaf), base, field, text) if segments is not None and weights else None
+        term = segments.get(key) if key is not None and key[0] is not None else None
+        if term is None:
+            term = _leaf_term(leaf, field, text, weights, with_positions)
+            if base:
+                term.ids = [base + docnum for docnum in term.ids]
+            if key is not None and key[0] is not None:
+                segments.put(key, term)
+        parts.append(term)
+    return _joined(parts)
+
+
+def _leaf_term(leaf, field: str, text, weights: bool, with_positions: bool) -> _Term:
+    term = _Term()
+    try:
+        matcher = leaf.postings(field, text)
+    except TermNotFound:
+        return term
+    if isinstance(matcher, FilterMatcher):  # hides deleted documents one at a time
+        matcher = matcher.child
+        matcher.reset()                     # it may have stepped past some already
+    _read_blocks(matcher, term, weights, with_positions)
     return term
 
 
-def _read_blocks(matcher, base: int, term: _Term, weights: bool,
-                 with_positions: bool) -> None:
+def _joined(parts: list[_Term]) -> _Term:
+    """One term from each segment's part (numbered for the whole index already). A term
+    held by one segment alone is that segment's term itself: nothing copied."""
+    parts = [term for term in parts if term.ids]
+    if len(parts) == 1:
+        return parts[0]
+    joined = _Term()
+    for term in parts:
+        joined.ids.extend(term.ids)
+        joined.weights.extend(term.weights)
+        joined.values.extend(term.values)
+    return joined
+
+
+def _read_blocks(matcher, term: _Term, weights: bool, with_positions: bool) -> None:
     if not isinstance(matcher, W3LeafMatcher):   # any other matcher, one posting at a time
         while matcher.is_active():
-            term.ids.append(base + matcher.id())
+            term.ids.append(matcher.id())
             if weights:
                 term.weights.append(matcher.weight())
             if with_positions:
@@ -151,7 +196,7 @@ def _read_blocks(matcher, base: int, term: _Term, weights: bool,
         return
     while matcher.is_active():
         matcher._read_ids()
-        term.ids.extend([base + docnum for docnum in matcher._ids] if base else matcher._ids)
+        term.ids.extend(matcher._ids)
         if weights:
             matcher._read_weights()
             term.weights.extend(matcher._weights)
@@ -161,15 +206,11 @@ def _read_blocks(matcher, base: int, term: _Term, weights: bool,
         matcher._next_block()
 
 
-def field_length_bytes(reader, field: str) -> bytes:
-    """Every document's length in `field` as Whoosh stores it (one byte, a logarithmic
-    approximation; whoosh.util.numeric.byte_to_length turns it back into a length),
-    indexed by document number."""
-    parts = []
-    for leaf, _base in reader.leaf_readers():
-        count = leaf.doc_count_all()
-        column = leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-        stored = column._dbfile.get(column._basepos, column._count) if column is not None else b""
-        parts.append(stored + bytes(count - len(stored)))   # documents past the end: 0
-    return b"".join(parts)
-
+def segment_length_bytes(leaf, field: str) -> bytes:
+    """Every document's length in `field` in one segment as Whoosh stores it (one byte,
+    a logarithmic approximation; whoosh.util.numeric.byte_to_length turns it back into
+    a length), indexed by the segment's document number."""
+    count = leaf.doc_count_all()
+    column = leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+    stored = column._dbfile.get(column._basepos, column._count) if column is not None else b""
+    return stored + bytes(count - len(stored))   # documents past the end: 0

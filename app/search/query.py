@@ -261,7 +261,7 @@ def run_search(searcher, request: SearchRequest, grants: Grants) -> ResultPage:
     their own work as browsing. A page past the end shows the last one."""
     words = request.text.strip()
     sets = docsets.for_searcher(searcher)
-    postings = Postings(searcher, sets.terms)
+    postings = sets.postings(searcher)
 
     def readable() -> set[int]:
         """What the reader may see, filters aside: only expansion and suggestions ask,

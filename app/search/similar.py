@@ -19,7 +19,6 @@ from whoosh import classify, query
 
 from app.search.analysis import fold, lexicon, marker
 from app.search.docsets import docsets
-from app.search.postings import Postings
 from app.search.query import Grants, Hit, access_filter, stored_hit
 from app.search.schema import FIELD_WEIGHTS
 from app.search.scoring import Scorer
@@ -99,7 +98,7 @@ class TextLikeness:
 
     def __init__(self, searcher, sets, number: int, allowed: set[int]):
         words = _key_terms(searcher, number)
-        postings = Postings(searcher, sets.terms)
+        postings = sets.postings(searcher)
         matched = frozenset().union(*(postings.docs(field, word) for word in words
                                       for field in LIKE_FIELDS))
         self.docs = matched & allowed
@@ -159,7 +158,7 @@ class FacetLikeness:
     """What documents share of the item's facet values, and what that counts."""
 
     def __init__(self, searcher, sets, facets: Mapping[str, Iterable[str]]):
-        live = len(sets.live) or 1
+        live = sets.count or 1
         self.values: list[tuple[str, str, float, frozenset[int]]] = []
         for field, values in facets.items():
             known = sets.value_docs(searcher, field)
@@ -263,7 +262,7 @@ def likely_duplicates(searcher, title: str, grants: Grants, *, kind: str = "case
     if not words or not allowed:
         return []
     sets = docsets.for_searcher(searcher)
-    postings = Postings(searcher, sets.terms)
+    postings = sets.postings(searcher)
     holders = sorted((postings.docs("title", word) for word in words), key=len)
     needed = math.ceil(DUPLICATE_OVERLAP * len(words))
     # Whoever holds `needed` of the words holds one of the len - needed + 1 rarest: only

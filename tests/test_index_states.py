@@ -1,0 +1,150 @@
+"""Issue 17: a commit no longer makes the next search read the whole index again. What is
+read from the index is kept per segment and carried from one index state to the next;
+only new segments are read, and what a state makes of them is the same as when it is
+made afresh."""
+import random
+from datetime import datetime, timedelta
+
+import pytest
+
+import app.search.postings as postings_module
+import app.search.query as query_module
+from app.search import SearcherCache, SearchIndex, SearchRequest, run_search
+from app.search.docsets import DocSets
+from app.search.postings import segment_key
+from tests.test_search_package import document
+
+ROLES = ("rechtmatig", "presterend", "netwerkend", "responsief")
+WORDS = ("dijk", "water", "geluid", "overlast", "omwonenden", "subsidie", "wijk")
+START = datetime(2020, 1, 1)
+
+
+def item(number: int, text: str, *, visibility: str = "public", role: str | None = None,
+         day: int | None = None) -> dict:
+    return {**document(str(number), text, visibility), "body": text,
+            "roles": role or ROLES[number % 4],
+            "published": START + timedelta(days=number if day is None else day)}
+
+
+def segments(searcher) -> set[str]:
+    return {segment_key(leaf) for leaf, _base in searcher.reader().leaf_readers()}
+
+
+@pytest.fixture
+def leaf_reads(monkeypatch):
+    """The segment of every term read from the index, postings and facet values alike."""
+    seen: list[str] = []
+    read = postings_module._leaf_term
+
+    def spy(leaf, *args):
+        seen.append(segment_key(leaf))
+        return read(leaf, *args)
+    monkeypatch.setattr(postings_module, "_leaf_term", spy)
+    return seen
+
+
+def test_after_a_commit_only_the_new_segment_is_read(tmp_path, leaf_reads):
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, f"dijk water woord{n}") for n in range(300)], through=0)
+    cache = SearcherCache(index)
+    request = SearchRequest(text="dijk water", facets=True,
+                            filters={"roles": frozenset({"responsief"})})
+    try:
+        before = run_search(cache.searcher(), request, [{"visibility": {"public"}}])
+        old = segments(cache.searcher())
+        assert set(leaf_reads) == old             # the first state reads its segment
+        leaf_reads.clear()
+
+        index.apply([item(5, "dijk water herzien", role="responsief")], [], through=1)
+        after = run_search(cache.searcher(), request, [{"visibility": {"public"}}])
+        new = segments(cache.searcher()) - old
+        assert new and leaf_reads and set(leaf_reads) <= new
+    finally:
+        cache.close()
+    assert after.total == before.total + 1       # item 5 had another role before
+    assert after.facets["roles"]["responsief"] == after.total
+
+
+def _results(page) -> tuple:
+    return (page.total, [(hit.key, round(hit.score, 9)) for hit in page.hits], page.facets)
+
+
+def _searches() -> list[tuple[SearchRequest, list[dict]]]:
+    public, member = [{"visibility": {"public"}}], [{"visibility": {"public", "internal"}}]
+    return [
+        (SearchRequest(text="dijk", facets=True), public),
+        (SearchRequest(text="geluid overlast", facets=True), member),
+        (SearchRequest(text='"geluid overlast"', facets=True), public),
+        (SearchRequest(text="wijk", facets=True, filters={"roles": frozenset({"netwerkend"})}),
+         member),
+        (SearchRequest(text="", sort="newest", page_length=5, facets=True), public),
+        (SearchRequest(text="water", sort="newest", page_length=5), member),
+        (SearchRequest(text="subsidies", facets=True), public),
+    ]
+
+
+def test_states_carried_over_find_and_count_what_fresh_states_do(tmp_path, monkeypatch):
+    """Random edits, deletions and narrowed visibility, committed one batch at a time:
+    after each, every search gives the same hits, scores and counts with the sets carried
+    over as with sets made from nothing."""
+    chance = random.Random(17)
+
+    def text() -> str:
+        return " ".join(chance.choices(WORDS, k=chance.randint(1, 6)))
+
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, text()) for n in range(200)], through=0)
+    cache, carried = SearcherCache(index), DocSets()
+    try:
+        for batch in range(1, 13):
+            changed = [item(n, text(), visibility=chance.choice(["public", "internal"]),
+                            role=chance.choice(ROLES), day=200 + batch)
+                       for n in chance.sample(range(220), 6)]
+            gone = [str(n) for n in chance.sample(range(220), 2)]
+            index.apply(changed, gone, through=batch)
+            searcher = cache.searcher()
+            for request, grants in _searches():
+                monkeypatch.setattr(query_module, "docsets", carried)
+                kept = _results(run_search(searcher, request, grants))
+                monkeypatch.setattr(query_module, "docsets", DocSets())
+                fresh = _results(run_search(searcher, request, grants))
+                assert kept == fresh, (batch, request.text)
+            assert len(list(searcher.reader().leaf_readers())) > 1 or batch < 3
+    finally:
+        cache.close()
+
+
+def test_segments_of_states_no_longer_kept_are_let_go(tmp_path):
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, "dijk") for n in range(50)], through=0)
+    cache, sets = SearcherCache(index), DocSets()
+    try:
+        seen = set()
+        for through in range(1, 8):
+            index.apply([item(100 + through, "dijk")], [], through=through)
+            sets.for_searcher(cache.searcher())
+            seen |= segments(cache.searcher())
+        in_kept_states = {key for segment_ids, _generation in sets._states
+                          for key in segment_ids}
+        assert len(seen) > len(in_kept_states)
+        assert set(sets._segments) == in_kept_states
+    finally:
+        cache.close()
+
+
+def test_stored_fields_are_read_as_whoosh_reads_them(tmp_path):
+    """The offsets of the stored fields, added up in C (index._StoredReader), are
+    Whoosh's own, document for document."""
+    from whoosh.codec.whoosh3 import STORED_COLUMN
+
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, "dijk " * (n % 7) + f"woord{n}") for n in range(120)], through=0)
+    with index.open().searcher() as searcher:
+        perdoc = searcher.reader()._perdoc
+        ours = perdoc.column_reader("_stored", STORED_COLUMN)._child
+        whooshs = STORED_COLUMN._child.reader(*perdoc._colfiles["_stored"], perdoc._doccount)
+        assert type(ours) is not type(whooshs)
+        assert list(ours._offsets) == list(whooshs._offsets)
+        assert list(ours._lengths) == list(whooshs._lengths)
+        assert [searcher.stored_fields(n)["key"] for n in range(120)] == [
+            str(n) for n in range(120)]
