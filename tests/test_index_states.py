@@ -148,3 +148,19 @@ def test_stored_fields_are_read_as_whoosh_reads_them(tmp_path):
         assert list(ours._lengths) == list(whooshs._lengths)
         assert [searcher.stored_fields(n)["key"] for n in range(120)] == [
             str(n) for n in range(120)]
+
+
+def test_field_lengths_for_a_commit_are_whooshs_own(tmp_path):
+    """A commit asks a field's length for every posting it writes; the lengths read as
+    bytes at once (index._PerDocReader) are what Whoosh's column reader gives."""
+    from whoosh.codec.whoosh3 import W3PerDocReader
+
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, "dijk " * (n % 40) + f"woord{n}") for n in range(90)], through=0)
+    with index.open().searcher() as searcher:
+        ours = searcher.reader()._perdoc
+        whooshs = W3PerDocReader(ours._storage, ours._segment)
+        for field in ("title", "body", "exact", "roles", "key"):
+            assert [ours.doc_field_length(n, field) for n in range(90)] == [
+                whooshs.doc_field_length(n, field) for n in range(90)]
+        whooshs.close()

@@ -13,15 +13,11 @@ from functools import cache, lru_cache
 from itertools import islice
 
 from whoosh.analysis import (
-    CharsetFilter,
     Filter,
-    LowercaseFilter,
     RegexTokenizer,
-    StemFilter,
-    StopFilter,
     Token,
 )
-from whoosh.lang import stopwords_for_language
+from whoosh.lang import stemmer_for_language, stopwords_for_language
 from whoosh.support.charset import accent_map
 
 # Snowball's Dutch list, less "ons": it is a word in names such as ONS Water.
@@ -184,31 +180,19 @@ class DutchDecompounder(Filter):
                 yield token
 
 
-class VowelFormsFilter(Filter):
-    """Brings together the word forms classic Dutch Snowball leaves apart, all of them
-    around a vowel. Snowball strips a plural -s only after a consonant and undoubles a
-    long vowel only after one, so `organisaties` never met `organisatie`, `gemeentes`
-    never `gemeente`, `categorieën` never `categorie`, and `sociaal` never `sociale`:
-    common words in policy text, each a different word to the index before this.
-
-    Applied to stems, the same way at index and query time, so a rule only has to bring
-    the forms to one stem, not to a dictionary word: `procedures` becomes `procedur`
-    as `procedure` does.
-    """
-
-    def __call__(self, tokens):
-        for token in tokens:
-            if token.text.isalpha():
-                token.text = vowel_form(token.text)
-            yield token
-
-
 _LONG_VOWEL_AFTER_VOWEL = re.compile(r"(?<=[aeiouy])(aa|ee|oo|uu)(?=[^aeiouy]$)")
 MIN_FORM = 5   # shorter words (`kies`, `fles`, `vrees`) are left as they are
 
 
 def vowel_form(stem: str) -> str:
-    """One stem for the forms of a Snowball stem that differ only around a vowel."""
+    """One stem for the forms classic Dutch Snowball leaves apart around a vowel.
+
+    Snowball strips a plural -s only after a consonant and undoubles a long vowel only
+    after one, so `organisaties` never met `organisatie`, `gemeentes` never `gemeente`,
+    `categorieën` never `categorie`, and `sociaal` never `sociale`: common words in
+    policy text, each a different word to the index before this. Applied to stems, the
+    same way at index and query time, so a rule only has to bring the forms to one stem,
+    not to a dictionary word: `procedures` becomes `procedur` as `procedure` does."""
     if len(stem) < MIN_FORM:
         return stem
     if stem.endswith(("ieen", "eeen")):                   # categorieën, ideeën
@@ -220,22 +204,105 @@ def vowel_form(stem: str) -> str:
     return _LONG_VOWEL_AFTER_VOWEL.sub(lambda m: m.group()[0], stem)   # sociaal
 
 
-class UndoubleFilter(Filter):
-    """Drops a doubled final consonant left by the stemmer.
+def undoubled(text: str) -> str:
+    """Without a doubled final consonant left by the stemmer.
 
     Classic Dutch Snowball only undoubles kk, dd and tt, so `waterschappen` stems to
     `waterschapp` and would never meet `waterschap`; `bussen`/`bus` and `mannen`/`man`
     have the same problem. Letters only: a number is no word form, and `2011` cut to
     `201` made a search for 201 find 2011.
     """
+    if len(text) > 3 and text[-1] == text[-2] and text[-1].isalpha() and text[-1] not in VOWELS:
+        return text[:-1]
+    return text
+
+
+def _after_stemming(stem: str) -> str:
+    stem = undoubled(stem)
+    return vowel_form(stem) if stem.isalpha() else stem
+
+
+class UndoubleFilter(Filter):
+    """`undoubled` as a filter, for chains built elsewhere (bench/fts5_speed.py)."""
 
     def __call__(self, tokens):
         for token in tokens:
-            text = token.text
-            if (len(text) > 3 and text[-1] == text[-2] and text[-1].isalpha()
-                    and text[-1] not in VOWELS):
-                token.text = text[:-1]
+            token.text = undoubled(token.text)
             yield token
+
+
+_snowball = cache(lambda: stemmer_for_language("nl"))
+
+
+@lru_cache(maxsize=100_000)
+def word_forms(word: str, stem: bool, index: bool) -> tuple[str, ...] | None:
+    """What a word as the tokenizer found it is indexed or searched as: None for a stop
+    word (Snowball's list, and single letters); else the word, lower case with accents
+    folded, and at index time its compound parts; each stemmed (classic Snowball,
+    undoubled, vowel forms) when `stem`."""
+    folded = _lower_folded(word)
+    if len(folded) < 2 or folded in STOP_WORDS:
+        return None
+    forms = (folded, *(split_compound(folded) or ())) if index else (folded,)
+    if not stem:
+        return forms
+    snowball = _snowball()
+    return tuple(_after_stemming(snowball(form)) for form in forms)
+
+
+class DutchWordsFilter(Filter):
+    """Every step after the tokenizer in one, each distinct word worked out once per
+    process (`word_forms`): lower case, accents folded (coöperatie = cooperatie), stop
+    words dropped and the positions numbered without them, at index time a compound's
+    parts added at the compound's own position (so 'geluid overlast' finds
+    'geluidsoverlast', and phrases across a compound still match), and with `stem` the
+    stems. Seven Whoosh filters did this a word at a time, each a generator step for
+    every word of every text: most of the time a rebuild spent analysing, for a text
+    whose tens of thousands of words are a few thousand distinct ones.
+
+    Queries are not split here: the query parser splits compound words itself
+    (parsing.py), so that the other direction works too without splitting prefix and
+    fuzzy terms. A stop word kept for highlighting (`removestops=False`) is marked
+    `stopped` and keeps its folded text, undoubled and in its vowel form when stemming
+    (as the separate filters left it)."""
+
+    def __init__(self, stem: bool = True):
+        self.stem = stem
+
+    def __eq__(self, other):
+        return other.__class__ is self.__class__ and other.stem == self.stem
+
+    def __call__(self, tokens):
+        stem, position = self.stem, None
+        for token in tokens:
+            forms = word_forms(token.text, stem, token.mode == "index")
+            if forms is None:
+                if not token.removestops:
+                    token.text = _stopped_text(token.text, stem)
+                    token.stopped = True
+                    yield token
+                continue
+            if token.positions:   # as Whoosh's StopFilter numbers them
+                if position is None:
+                    position = token.pos
+                else:
+                    position += 1
+                    token.pos = position
+            token.stopped = False
+            for form in forms:
+                token.text = form
+                yield token
+
+
+def _lower_folded(word: str) -> str:
+    """As Whoosh's LowercaseFilter and CharsetFilter(accent_map) leave a word (unlike
+    `fold`, this keeps letters without an ASCII form)."""
+    return word.lower().translate(accent_map)
+
+
+def _stopped_text(word: str, stem: bool) -> str:
+    folded = _lower_folded(word)
+    return _after_stemming(folded) if stem else folded
 
 
 class Marker:
@@ -275,22 +342,14 @@ def marker(field_kind: str) -> Marker:
     return Marker(dutch_analyzer() if field_kind == "dutch" else exact_analyzer())
 
 
-def _words():
-    """Words, lower case, accents folded. The stop filter renumbers positions, so the
-    decompounder comes after it and its parts keep the compound's position (phrases
-    across a compound still match)."""
-    return RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-
-
 def dutch_analyzer():
-    """Words, lower case, accents folded (coöperatie = cooperatie), compounds split,
-    stop words dropped, classic Snowball stems, undoubled."""
-    return _words() | StopFilter(stoplist=STOP_WORDS) | DutchDecompounder() | StemFilter(
-        lang="nl") | UndoubleFilter() | VowelFormsFilter()
+    """Words, lower case, accents folded, compounds split, stop words dropped, stemmed
+    (DutchWordsFilter)."""
+    return RegexTokenizer() | DutchWordsFilter(stem=True)
 
 
 def exact_analyzer():
     """The same without stemming: for prefix and fuzzy queries, which must not be
     stemmed (`energiecoop*`), and as a second opinion in ranking that rewards the exact
     word form."""
-    return _words() | StopFilter(stoplist=STOP_WORDS) | DutchDecompounder()
+    return RegexTokenizer() | DutchWordsFilter(stem=False)
