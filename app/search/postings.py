@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from itertools import accumulate
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -195,8 +196,11 @@ def _read_blocks(matcher, term: _Term, weights: bool, with_positions: bool) -> N
             matcher.next()
         return
     while matcher.is_active():
-        matcher._read_ids()
-        term.ids.extend(matcher._ids)
+        if matcher._data is None:
+            matcher._read_data()
+        # The block's document numbers are stored as differences: added up in C here
+        # (Whoosh's own _read_ids does it a Python step per posting).
+        term.ids.extend(accumulate(matcher._data[0]))
         if weights:
             matcher._read_weights()
             term.weights.extend(matcher._weights)
