@@ -164,3 +164,34 @@ def test_field_lengths_for_a_commit_are_whooshs_own(tmp_path):
             assert [ours.doc_field_length(n, field) for n in range(90)] == [
                 whooshs.doc_field_length(n, field) for n in range(90)]
         whooshs.close()
+
+
+def test_a_phrase_is_checked_once_per_index_state(tmp_path, monkeypatch):
+    """Its next page or the same search again takes the documents found; a commit makes
+    a new state, whose phrase is checked again (and finds the new text)."""
+    import app.search.docsets as docsets_module
+
+    checked = []
+    check = docsets_module._phrase_docs
+
+    def spy(postings, field, words):
+        checked.append((field, tuple(words)))
+        return check(postings, field, words)
+    monkeypatch.setattr(docsets_module, "_phrase_docs", spy)
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, "hoge dijk" if n % 2 else "dijk hoge") for n in range(40)], through=0)
+    cache = SearcherCache(index)
+    everyone = [{"visibility": {"public"}}]
+    try:
+        first = run_search(cache.searcher(), SearchRequest(text='"hoge dijk"', page_length=5),
+                           everyone)
+        after_first = len(checked)
+        second = run_search(cache.searcher(), SearchRequest(text='"hoge dijk"', page_length=5,
+                                                            page=2), everyone)
+        assert len(checked) == after_first and second.total == first.total == 20
+
+        index.apply([item(0, "hoge dijk")], [], through=1)
+        third = run_search(cache.searcher(), SearchRequest(text='"hoge dijk"'), everyone)
+        assert len(checked) > after_first and third.total == 21
+    finally:
+        cache.close()

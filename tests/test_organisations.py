@@ -555,3 +555,21 @@ def test_the_export_round_trips_organisations(app, filed, tmp_path, other):
                              case.organisation) for case in db.session.scalars(select(Case))}
         assert organisations.resolve("Binnenlandse Zaken").term.slug == "bzk"
     assert after == before
+
+
+def test_the_desk_counts_unknown_names_in_the_database_most_used_first(app, filed):
+    """Counted with GROUP BY and the newest few cases of each fetched in one query, not
+    every unfiled case loaded (a library of imported cases may hold tens of thousands)."""
+    for number in range(7):
+        add_case(app, f"Kade {number}", "Havenbedrijf Zuid")
+    for name in ("Bureau B", "Bureau A", "Bureau B", "Bureau A"):
+        add_case(app, f"Zaak van {name}", name)
+    with app.app_context():
+        names = organisations.unfiled_names()
+        assert [name for name, _count in names[:3]] == ["Havenbedrijf Zuid", "Bureau A",
+                                                          "Bureau B"]
+        assert dict(names)["Havenbedrijf Zuid"] == 7 and dict(names)["Bureau A"] == 2
+        newest = organisations.newest_unfiled(["Havenbedrijf Zuid", "Bureau A"], 5)
+        assert [case.title for case in newest["Havenbedrijf Zuid"]] == [
+            f"Kade {number}" for number in (6, 5, 4, 3, 2)]
+        assert len(newest["Bureau A"]) == 2

@@ -25,6 +25,7 @@ from itertools import chain
 from whoosh import query
 
 from app.search.postings import (
+    PhraseCache,
     Postings,
     TermCache,
     read_term,
@@ -145,6 +146,7 @@ class _StateSets:
         self.lengths: dict[str, bytes] = {}
         self.by_doc: dict[str, list[tuple[str, ...]]] = {}
         self.terms = TermCache()
+        self.phrases = PhraseCache()
         self.segment_terms = segment_terms
         self.lock = threading.Lock()
 
@@ -159,7 +161,7 @@ class _StateSets:
 
     def postings(self, searcher) -> Postings:
         """A search's postings, reading through this state's terms and each segment's."""
-        return Postings(searcher, self.terms, self.segment_terms)
+        return Postings(searcher, self.terms, self.segment_terms, self.phrases)
 
     def _parts(self, searcher) -> Iterator[tuple[object, int, _SegmentSets]]:
         for leaf, base in searcher.reader().leaf_readers():
@@ -354,11 +356,14 @@ def _docs(searcher, node: query.Query, everything: Callable[[], frozenset[int]],
 
 def phrase_docs(postings: Postings, field: str, words) -> frozenset[int]:
     """The documents with `words` at successive positions of `field`, as Whoosh's
-    Phrase (slop 1) finds them; found once per search (matching and scoring both ask)."""
+    Phrase (slop 1) finds them; found once per index state (matching and scoring both
+    ask, and a search of it again or its next page)."""
     key = (field, tuple(words))
-    if key not in postings.phrases:
-        postings.phrases[key] = _phrase_docs(postings, field, words)
-    return postings.phrases[key]
+    found = postings.phrases.get(key)
+    if found is None:
+        found = _phrase_docs(postings, field, words)
+        postings.phrases.put(key, found)
+    return found
 
 
 def _phrase_docs(postings: Postings, field: str, words) -> frozenset[int]:

@@ -12,6 +12,7 @@ upgrade that changes the layout fails there rather than ranking wrongly.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
 from itertools import accumulate
@@ -23,6 +24,8 @@ from whoosh.reading import TermNotFound
 # Per index state and process: about 150 bytes a posting (measured: ids, frequencies,
 # packed positions, the set of ids), so up to about 40 MB.
 POSTINGS_KEPT = 250_000
+# Per index state and process: the documents of checked phrases, up to this many in all.
+PHRASE_DOCS_KEPT = 200_000
 
 
 class Postings:
@@ -31,14 +34,15 @@ class Postings:
     use the same read. Terms read by earlier searches come from `kept`."""
 
     def __init__(self, searcher, kept: TermCache | None = None,
-                 segments: TermCache | None = None):
+                 segments: TermCache | None = None, phrases: PhraseCache | None = None):
         """`kept`: the terms of this index state as a whole; `segments`: each segment's
-        own, which outlive the state (see read_term)."""
+        own, which outlive the state (see read_term); `phrases`: the documents of the
+        phrases this state has checked (docsets.phrase_docs)."""
         self.reader = searcher.reader()
         self.kept = kept or TermCache()
         self.segments = segments
+        self.phrases = PhraseCache() if phrases is None else phrases
         self._read: dict[tuple[str, object], _Term] = {}
-        self.phrases: dict[tuple, frozenset[int]] = {}   # kept by docsets.phrase_docs
 
     def _term(self, field: str, text) -> _Term:
         key = (field, text)
@@ -75,8 +79,16 @@ class Postings:
         only for those: a common word's other postings are never unpacked)."""
         term = self._term(field, text)
         unpack = self.reader.schema[field].format.unpack   # schema.PackedPositions
-        return {doc: unpack(value) for doc, value in zip(term.ids, term.values, strict=True)
-                if doc in among}
+        ids, values = term.ids, term.values
+        if len(among) * 8 > len(ids):
+            return {doc: unpack(value) for doc, value in zip(ids, values, strict=True)
+                    if doc in among}
+        found = {}   # a few of a common word's documents: looked up (ids are in order)
+        for doc in among:
+            at = bisect_left(ids, doc)
+            if at < len(ids) and ids[at] == doc:
+                found[doc] = unpack(values[at])
+        return found
 
 
 class _Term:
@@ -118,6 +130,35 @@ class TermCache:
             while self._size > self._budget and len(self._terms) > 1:
                 _, dropped = self._terms.popitem(last=False)
                 self._size -= _cost(dropped)
+
+
+class PhraseCache:
+    """The documents of the phrases checked on one index state, up to `budget`
+    documents in all, most recently used kept: paging through the hits of a phrase, or
+    searching it again, no longer checks every position again."""
+
+    def __init__(self, budget: int = PHRASE_DOCS_KEPT):
+        self._found: OrderedDict[tuple, frozenset[int]] = OrderedDict()
+        self._size = 0
+        self._budget = budget
+        self._lock = threading.Lock()
+
+    def get(self, key) -> frozenset[int] | None:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+            return found
+
+    def put(self, key, docs: frozenset[int]) -> None:
+        with self._lock:
+            if key in self._found:
+                return
+            self._found[key] = docs
+            self._size += len(docs) + 1
+            while self._size > self._budget and len(self._found) > 1:
+                _, dropped = self._found.popitem(last=False)
+                self._size -= len(dropped) + 1
 
 
 def _cost(term: _Term) -> int:

@@ -268,7 +268,7 @@ def likely_duplicates(searcher, title: str, grants: Grants, *, kind: str = "case
     # Whoever holds `needed` of the words holds one of the len - needed + 1 rarest: only
     # those titles are counted, so that a word in every title costs nothing.
     pool = set().union(*holders[:len(words) - needed + 1]) & allowed
-    shared = {doc: sum(doc in docs for docs in holders) for doc in pool}
+    shared = Counter(chain.from_iterable(docs & pool for docs in holders))   # in C
     lengths = sets.length_bytes(searcher, "title")
     candidates = sorted((doc for doc, count in shared.items() if count >= needed),
                         key=lambda doc: (-shared[doc], lengths[doc], doc))

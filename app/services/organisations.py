@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, func, select
 
 from app.extensions import db
 from app.models import Case, Term, TermKind
@@ -465,12 +465,37 @@ def organisation_filter(value: str | None) -> OrganisationFilter | None:
 
 # -- cases whose organisation is not in the vocabulary (yet) -------------------------------
 
+def _unfiled(condition=None):
+    found = and_(Case.organisation_id.is_(None), Case.organisation != "")
+    return found if condition is None else and_(found, condition)
+
+
 def unfiled_cases(condition=None) -> list[Case]:
     """Cases with an organisation text that is not (yet) an organisation of the vocabulary."""
-    statement = select(Case).where(Case.organisation_id.is_(None), Case.organisation != "")
-    if condition is not None:
-        statement = statement.where(condition)
-    return list(db.session.scalars(statement.order_by(Case.id)))
+    return list(db.session.scalars(select(Case).where(_unfiled(condition)).order_by(Case.id)))
+
+
+def unfiled_names(condition=None) -> list[tuple[str, int]]:
+    """Each organisation text the vocabulary does not know, with its number of cases, most
+    used first; counted in the database (a library of imported cases may hold tens of
+    thousands)."""
+    rows = db.session.execute(select(Case.organisation, func.count()).where(_unfiled(condition))
+                              .group_by(Case.organisation)).all()
+    return sorted(((name, count) for name, count in rows),
+                  key=lambda row: (-row[1], row[0].casefold()))
+
+
+def newest_unfiled(names: list[str], per_name: int, condition=None) -> dict[str, list[Case]]:
+    """The `per_name` newest cases of each of `names`, in one query."""
+    ranked = (select(Case.id, func.row_number().over(partition_by=Case.organisation,
+                                                     order_by=Case.id.desc()).label("rank"))
+              .where(_unfiled(condition), Case.organisation.in_(names)).subquery())
+    cases = db.session.scalars(select(Case).join(ranked, ranked.c.id == Case.id)
+                               .where(ranked.c.rank <= per_name).order_by(Case.id.desc()))
+    found: dict[str, list[Case]] = {name: [] for name in names}
+    for case in cases:
+        found[case.organisation].append(case)
+    return found
 
 
 def file_cases(cases: Iterable[Case], found: Resolver | None = None

@@ -85,13 +85,11 @@ def _unfiled(user) -> tuple[list[UnfiledName], int]:
     """Organisation names that the vocabulary does not know, of cases the editor may
     curate (never private ones), most used first: to be filed as a name of an
     organisation of the vocabulary, or left as they are."""
-    by_name: dict[str, list[Case]] = {}
-    for case in organisations.unfiled_cases(reviewable_condition(user, Case)):
-        by_name.setdefault(case.organisation, []).append(case)
-    names = sorted(by_name.items(), key=lambda item: (-len(item[1]), item[0].casefold()))
-    return [UnfiledName(name, len(cases), sorted(cases, key=lambda case: case.id,
-                                                 reverse=True)[:UNFILED_CASES])
-            for name, cases in names[:UNFILED_NAMES]], len(names)
+    curated = reviewable_condition(user, Case)
+    names = organisations.unfiled_names(curated)
+    shown = names[:UNFILED_NAMES]
+    cases = organisations.newest_unfiled([name for name, _count in shown], UNFILED_CASES, curated)
+    return [UnfiledName(name, count, cases[name]) for name, count in shown], len(names)
 
 
 def editors_desk(user) -> Desk:
