@@ -84,7 +84,7 @@ class Fts5Bench:
                 f"(SELECT d.rowid {where}) GROUP BY 1", arguments).fetchall()
 
     def measure(self, mix) -> dict:
-        from bench.speed import percentiles
+        from bench.speed import by_kind, percentiles
 
         seconds = self.build()
         timings = []
@@ -97,6 +97,6 @@ class Fts5Bench:
         figures = {"rebuild_docs_per_s": round(len(self.docs) / seconds, 1),
                    "index_mb": round(self.path.stat().st_size / 2**20, 1),
                    "search_p50_ms": search["p50"], "search_p95_ms": search["p95"],
-                   "search_p99_ms": search["p99"]}
+                   "search_p99_ms": search["p99"], "search_by_kind": by_kind(mix, timings)}
         self.folder.cleanup()
         return figures
