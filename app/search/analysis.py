@@ -164,22 +164,6 @@ def split_compound(word: str) -> tuple[str, ...] | None:
     return parts
 
 
-class DutchDecompounder(Filter):
-    """At index time, adds a compound's parts at the compound's own position, so that
-    'geluid overlast' finds 'geluidsoverlast'. Queries are left alone here; the query
-    parser splits compound words itself (search/query.py), so that the other direction
-    works too without splitting prefix and fuzzy terms."""
-
-    def __call__(self, tokens):
-        for token in tokens:
-            # Read before yielding: the filters after this one change the token in place.
-            parts = split_compound(token.text) if token.mode == "index" else None
-            yield token
-            for part in parts or ():
-                token.text = part
-                yield token
-
-
 _LONG_VOWEL_AFTER_VOWEL = re.compile(r"(?<=[aeiouy])(aa|ee|oo|uu)(?=[^aeiouy]$)")
 MIN_FORM = 5   # shorter words (`kies`, `fles`, `vrees`) are left as they are
 
@@ -268,9 +252,6 @@ class DutchWordsFilter(Filter):
 
     def __init__(self, stem: bool = True):
         self.stem = stem
-
-    def __eq__(self, other):
-        return other.__class__ is self.__class__ and other.stem == self.stem
 
     def __call__(self, tokens):
         stem, position = self.stem, None

@@ -21,6 +21,7 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
+from operator import itemgetter
 
 from whoosh import query
 
@@ -38,6 +39,10 @@ from app.search.schema import ACCESS_FIELDS, MULTI_VALUED, SINGLE_VALUED
 FILTER_FIELDS = frozenset((*ACCESS_FIELDS, *SINGLE_VALUED, *MULTI_VALUED))
 STATES_KEPT = 2      # the current index state, and the one before while requests finish
 FILTERS_KEPT = 256   # distinct filters (access grants × chosen facet values) per state
+# The postings each segment keeps, all segments of the process together (as many as a
+# state keeps of its joined terms: postings.POSTINGS_KEPT). Entries of segments gone
+# are not looked for but pushed out as others come in.
+SEGMENT_POSTINGS_KEPT = 250_000
 
 
 def index_state(searcher) -> tuple:
@@ -78,8 +83,9 @@ class _SegmentSets:
 
     def filter_docs(self, leaf, base: int, key: str, limits: query.Query) -> frozenset[int]:
         """The segment's documents `limits` admits (deleted ones included), numbered
-        from `base`. A segment keeps its place after a commit (new segments come after
-        it), so the numbered set is made once."""
+        from `base`. Kept with the base: a segment mostly keeps its place from one state
+        to the next (new segments come after it), and when a merge of earlier segments
+        moves it, the set is made again for its new place."""
         with self.lock:
             if (key, base) in self.filters:
                 self.filters.move_to_end((key, base))
@@ -116,7 +122,7 @@ class _SegmentSets:
     def length_bytes(self, leaf, field: str) -> bytes:
         return _kept(self.lock, self.lengths, field, lambda: segment_length_bytes(leaf, field))
 
-    def newest_first(self, leaf) -> list[int]:
+    def date_order(self, leaf) -> list[int]:
         """The segment's documents by `published`, newest first (equal dates in document
         order)."""
         def make():
@@ -129,10 +135,12 @@ class _StateSets:
     def __init__(self, searcher, segment_sets: Callable[[str | None], _SegmentSets],
                  segment_terms: TermCache):
         reader = searcher.reader()
-        self.segments = {}
+        # One per leaf, in the reader's order: a segment whose documents are all gone
+        # can be empty and share its base with the next one.
+        self.segments: list[_SegmentSets] = []
         deleted: list[int] = []
         for leaf, base in reader.leaf_readers():
-            self.segments[base] = segment_sets(segment_key(leaf))
+            self.segments.append(segment_sets(segment_key(leaf)))
             if leaf.has_deletions():
                 deleted.extend(base + docnum for docnum in leaf.deleted_docs_set)
         self.deleted = frozenset(deleted)
@@ -164,8 +172,9 @@ class _StateSets:
         return Postings(searcher, self.terms, self.segment_terms, self.phrases)
 
     def _parts(self, searcher) -> Iterator[tuple[object, int, _SegmentSets]]:
-        for leaf, base in searcher.reader().leaf_readers():
-            yield leaf, base, self.segments[base]
+        for (leaf, base), segment in zip(searcher.reader().leaf_readers(), self.segments,
+                                         strict=True):
+            yield leaf, base, segment
 
     def filter_docs(self, searcher, limits: query.Query) -> set[int]:
         key = repr(limits)
@@ -233,17 +242,30 @@ class _StateSets:
         if len(docs) * 20 < self.count:   # a few: sort just these
             return heapq.nlargest(count, docs, key=lambda docnum: column[docnum])
         found = []   # many: walk the index in date order, each segment's order merged
-        for docnum in self._by_date(searcher, column):
+        for docnum in self._by_date(searcher):
             if docnum in docs:
                 found.append(docnum)
                 if len(found) == count:
                     break
         return found
 
-    def _by_date(self, searcher, column) -> Iterator[int]:
-        ordered = [map(base.__add__, segment.newest_first(leaf))
-                   for leaf, base, segment in self._parts(searcher)]
-        return heapq.merge(*ordered, key=column.__getitem__, reverse=True)
+    def _by_date(self, searcher) -> Iterator[int]:
+        """Every document, newest first: each segment's order, merged by the dates the
+        segment itself holds (equal dates: the earlier segment first, as one sort of the
+        whole index would have them)."""
+        parts = [(leaf, base, segment.date_order(leaf))
+                 for leaf, base, segment in self._parts(searcher)]
+        if len(parts) == 1 and not parts[0][1]:
+            return iter(parts[0][2])
+        dated = [_dated(leaf.column_reader("published"), base, order)
+                 for leaf, base, order in parts]
+        return (docnum for _date, docnum in heapq.merge(*dated, key=itemgetter(0),
+                                                          reverse=True))
+
+
+def _dated(column, base: int, order: list[int]) -> Iterator[tuple]:
+    """(date, document number in the whole index) of a segment's documents in `order`."""
+    return ((column[docnum], base + docnum) for docnum in order)
 
 
 class _LeafTerms:
@@ -264,12 +286,10 @@ class _LeafTerms:
 class DocSets:
     """The states kept, and the segments they are made of."""
 
-    SEGMENT_POSTINGS_KEPT = 250_000   # as postings.POSTINGS_KEPT, for all segments together
-
     def __init__(self):
         self._states: OrderedDict[tuple, _StateSets] = OrderedDict()
         self._segments: dict[str, _SegmentSets] = {}
-        self._terms = TermCache(self.SEGMENT_POSTINGS_KEPT)
+        self._terms = TermCache(SEGMENT_POSTINGS_KEPT)
         self._lock = threading.Lock()
 
     def for_searcher(self, searcher) -> _StateSets:
@@ -282,8 +302,7 @@ class DocSets:
             made = self._states.setdefault(state, made)
             while len(self._states) > STATES_KEPT:
                 self._states.popitem(last=False)
-            used = {id(segment) for kept in self._states.values()
-                    for segment in kept.segments.values()}
+            used = {id(segment) for kept in self._states.values() for segment in kept.segments}
             self._segments = {key: segment for key, segment in self._segments.items()
                               if id(segment) in used}
         return made

@@ -21,8 +21,10 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
-# Per index state and process: about 150 bytes a posting (measured: ids, frequencies,
-# packed positions, the set of ids), so up to about 40 MB.
+# Per cache: about 150 bytes a posting (measured: ids, frequencies, packed positions, the
+# set of ids), so up to about 40 MB. A state keeps its joined terms in one, the process
+# each segment's in another (docsets.SEGMENT_POSTINGS_KEPT); a term of one segment is
+# the same object in both.
 POSTINGS_KEPT = 250_000
 # Per index state and process: the documents of checked phrases, up to this many in all.
 PHRASE_DOCS_KEPT = 200_000
@@ -102,11 +104,11 @@ class _Term:
 
 
 class TermCache:
-    """The postings of the most recently used terms of one index state, up to
-    `budget` postings in all. Common words come back in query after query (also as
-    the parts of compounds and in phrases), and reading their postings again was
-    half of what such a search cost. One state's postings never change, so nothing
-    kept can be stale; a new state gets a new cache (docsets.py)."""
+    """The postings of the most recently used terms, up to `budget` postings in all.
+    Common words come back in query after query (also as the parts of compounds and in
+    phrases), and reading their postings again was half of what such a search cost.
+    Keys name what the postings belong to, an index state or a segment, whose postings
+    never change: nothing kept can be stale (docsets.py)."""
 
     def __init__(self, budget: int = POSTINGS_KEPT):
         self._terms: OrderedDict[tuple[str, object], _Term] = OrderedDict()
@@ -186,7 +188,8 @@ def read_term(reader, field: str, text, weights: bool = True,
     with_positions = weights and reader.schema[field].format.supports("positions")
     parts = []
     for leaf, base in reader.leaf_readers():
-        # With its place: a segment keeps it after a commit (new ones come after it).
+        # Numbered for the whole index, so kept with the segment's base: a merge of
+        # earlier segments can move a segment, and its terms are then read again.
         key = (segment_key(leaf), base, field, text) if segments is not None and weights else None
         term = segments.get(key) if key is not None and key[0] is not None else None
         if term is None:
@@ -237,11 +240,15 @@ def _read_blocks(matcher, term: _Term, weights: bool, with_positions: bool) -> N
             matcher.next()
         return
     while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        # The block's document numbers are stored as differences: added up in C here
-        # (Whoosh's own _read_ids does it a Python step per posting).
-        term.ids.extend(accumulate(matcher._data[0]))
+        if matcher._byteids:    # never for postings (term vectors only): Whoosh's way
+            matcher._read_ids()
+            term.ids.extend(matcher._ids)
+        else:
+            if matcher._data is None:
+                matcher._read_data()
+            # The block's document numbers are stored as differences: added up in C
+            # here (Whoosh's own _read_ids does it a Python step per posting).
+            term.ids.extend(accumulate(matcher._data[0]))
         if weights:
             matcher._read_weights()
             term.weights.extend(matcher._weights)

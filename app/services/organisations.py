@@ -482,11 +482,13 @@ def unfiled_names(condition=None) -> list[tuple[str, int]]:
     rows = db.session.execute(select(Case.organisation, func.count()).where(_unfiled(condition))
                               .group_by(Case.organisation)).all()
     return sorted(((name, count) for name, count in rows),
-                  key=lambda row: (-row[1], row[0].casefold()))
+                  key=lambda row: (-row[1], row[0].casefold(), row[0]))
 
 
 def newest_unfiled(names: list[str], per_name: int, condition=None) -> dict[str, list[Case]]:
     """The `per_name` newest cases of each of `names`, in one query."""
+    if not names:
+        return {}
     ranked = (select(Case.id, func.row_number().over(partition_by=Case.organisation,
                                                      order_by=Case.id.desc()).label("rank"))
               .where(_unfiled(condition), Case.organisation.in_(names)).subquery())
