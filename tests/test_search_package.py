@@ -374,3 +374,33 @@ def test_likely_duplicates_share_most_title_words_even_among_many_common_ones(tm
         assert likely_duplicates(cache.searcher(), "Iets heel anders", EVERYONE) == []
     finally:
         cache.close()
+
+
+def test_packed_blocks_hold_what_whooshs_own_codec_holds(tmp_path):
+    """The same documents in an index of Whoosh's codec and of ours (blocks.py): every
+    term's postings read the same, through our block reader and Whoosh's matchers."""
+    from whoosh import index as whoosh_index
+    from whoosh.codec.whoosh3 import W3Codec
+
+    from app.search.blocks import PackedLeafMatcher
+    from app.search.postings import read_term
+    from app.search.schema import build_schema
+    texts = [("dijk " * (n % 4 + 1) + f"woord{n} water " * (n % 3)).strip() for n in range(400)]
+    ours = SearchIndex(tmp_path / "ours")
+    ours.rebuild([with_body(str(n), text) for n, text in enumerate(texts)], through=0)
+    (tmp_path / "whoosh").mkdir()
+    plain = whoosh_index.create_in(str(tmp_path / "whoosh"), build_schema())
+    writer = plain.writer(codec=W3Codec())
+    for n, text in enumerate(texts):
+        writer.add_document(**with_body(str(n), text))
+    writer.commit()
+    with ours.open().searcher() as mine, plain.searcher() as theirs:
+        for field in ("title", "body", "exact", "kind", "visibility"):
+            for text in list(theirs.reader().lexicon(field))[:60]:
+                a = read_term(mine.reader(), field, text)
+                b = read_term(theirs.reader(), field, text)
+                assert (list(a.ids), list(a.weights), list(a.values)) == (
+                    list(b.ids), list(b.weights), list(b.values)), (field, text)
+                matcher = mine.reader().postings(field, text)
+                assert list(matcher.all_ids()) == list(b.ids)
+        assert isinstance(mine.reader().postings("body", "dijk"), PackedLeafMatcher)

@@ -5,9 +5,10 @@ common word in five fields that way took most of a search's time (about 1 µs pe
 posting just to list the documents, 5 µs to score one). Whoosh stores postings in
 blocks of up to 128 (document numbers, term frequencies and positions, pickled);
 reading whole blocks costs a fraction of that. This is the only module that knows the
-block layout of Whoosh's codec (whoosh-reloaded 2.7.5, pinned);
-tests/test_search_package.py compares what it reads with Whoosh's own matchers, so an
-upgrade that changes the layout fails there rather than ranking wrongly.
+block walk of Whoosh's matchers (whoosh-reloaded 2.7.5, pinned; blocks.py knows what
+a block holds); tests/test_search_package.py compares what it reads with Whoosh's own
+matchers and codec, so an upgrade that changes either fails there rather than ranking
+wrongly.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import threading
 from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
-from itertools import accumulate
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -240,15 +240,8 @@ def _read_blocks(matcher, term: _Term, weights: bool, with_positions: bool) -> N
             matcher.next()
         return
     while matcher.is_active():
-        if matcher._byteids:    # never for postings (term vectors only): Whoosh's way
-            matcher._read_ids()
-            term.ids.extend(matcher._ids)
-        else:
-            if matcher._data is None:
-                matcher._read_data()
-            # The block's document numbers are stored as differences: added up in C
-            # here (Whoosh's own _read_ids does it a Python step per posting).
-            term.ids.extend(accumulate(matcher._data[0]))
+        matcher._read_ids()   # blocks.PackedLeafMatcher: a block at a time, in C
+        term.ids.extend(matcher._ids)
         if weights:
             matcher._read_weights()
             term.weights.extend(matcher._weights)

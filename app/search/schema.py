@@ -15,7 +15,7 @@ from whoosh.system import _INT_SIZE, pack_uint
 
 from app.search.analysis import dutch_analyzer, exact_analyzer
 
-SCHEMA_VERSION = 7   # 6: vowel forms; 7: one analysis filter (analysis.DutchWordsFilter)
+SCHEMA_VERSION = 8   # 6: vowel forms; 7: one analysis filter; 8: packed posting blocks
 _BIG_ENDIAN = sys.byteorder == "big"
 
 # The fields the permission rules constrain (see services/permissions.py). Multi-valued,
