@@ -83,12 +83,25 @@ class PackedLeafMatcher(W3LeafMatcher):
         else:
             super()._read_weights()
 
-    def _read_values(self):
+    def packed_values(self) -> tuple[bytes, int] | None:
+        """The block's positions as stored, with their number, for `split_values` when
+        someone asks for them (phrases, proximity); None for a block that holds them
+        otherwise."""
         values = self._block()[2]
         if isinstance(values, bytes) and _variable(self._fixedsize):
-            lengths = _unpacked(values, self._blocklength)
-            start = 1 + len(lengths) * lengths.itemsize
-            self._values = [values[begin:end]
-                            for begin, end in pairwise(accumulate(lengths, initial=start))]
-        else:
+            return values, self._blocklength
+        return None
+
+    def _read_values(self):
+        packed = self.packed_values()
+        if packed is None:
             super()._read_values()
+        else:
+            self._values = split_values(*packed)
+
+
+def split_values(packed: bytes, count: int) -> list[bytes]:
+    """The `count` values of a packed block: their lengths, then the values joined."""
+    lengths = _unpacked(packed, count)
+    start = 1 + len(lengths) * lengths.itemsize
+    return [packed[begin:end] for begin, end in pairwise(accumulate(lengths, initial=start))]

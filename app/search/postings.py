@@ -21,6 +21,8 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
+from app.search.blocks import PackedLeafMatcher, split_values
+
 # Per cache: about 150 bytes a posting (measured: ids, frequencies, packed positions, the
 # set of ids), so up to about 40 MB. A state keeps its joined terms in one, the process
 # each segment's in another (docsets.SEGMENT_POSTINGS_KEPT); a term of one segment is
@@ -94,13 +96,33 @@ class Postings:
 
 
 class _Term:
-    __slots__ = ("ids", "weights", "values", "docs")
+    __slots__ = ("ids", "weights", "_values", "docs")
 
     def __init__(self):
         self.ids: list[int] = []
         self.weights: list[float] = []
-        self.values: list[bytes] = []   # encoded positions, for fields that keep them
+        # The encoded positions read so far, and blocks of them still packed: most terms
+        # never need theirs (only phrases and proximity do), so they are split on
+        # demand. One attribute, replaced whole, so that threads never see half of it.
+        self._values: tuple[list[bytes], list[tuple[bytes, int]]] = ([], [])
         self.docs: frozenset[int] | None = None   # the ids as a set, made when first asked
+
+    @property
+    def values(self) -> list[bytes]:
+        """The encoded positions, one per posting, for fields that keep them."""
+        values, packed = self._values
+        if packed:
+            values = values + [value for block in packed for value in split_values(*block)]
+            self._values = (values, [])
+        return values
+
+    # While a term is read (before anyone else sees it):
+
+    def add_values(self, values: Sequence[bytes]) -> None:
+        self.values.extend(values)
+
+    def add_packed(self, block: tuple[bytes, int]) -> None:
+        self._values[1].append(block)
 
 
 class TermCache:
@@ -225,19 +247,24 @@ def _joined(parts: list[_Term]) -> _Term:
     for term in parts:
         joined.ids.extend(term.ids)
         joined.weights.extend(term.weights)
-        joined.values.extend(term.values)
+    if all(not term._values[0] for term in parts):   # all still packed: stays so
+        joined._values = ([], [block for term in parts for block in term._values[1]])
+    else:
+        joined._values = ([value for term in parts for value in term.values], [])
     return joined
 
 
 def _read_blocks(matcher, term: _Term, weights: bool, with_positions: bool) -> None:
     if not isinstance(matcher, W3LeafMatcher):   # any other matcher, one posting at a time
+        values = []
         while matcher.is_active():
             term.ids.append(matcher.id())
             if weights:
                 term.weights.append(matcher.weight())
             if with_positions:
-                term.values.append(matcher.value())
+                values.append(matcher.value())
             matcher.next()
+        term.add_values(values)
         return
     while matcher.is_active():
         matcher._read_ids()   # blocks.PackedLeafMatcher: a block at a time, in C
@@ -246,8 +273,12 @@ def _read_blocks(matcher, term: _Term, weights: bool, with_positions: bool) -> N
             matcher._read_weights()
             term.weights.extend(matcher._weights)
         if with_positions:
-            matcher._read_values()
-            term.values.extend(matcher._values)
+            packed = matcher.packed_values() if isinstance(matcher, PackedLeafMatcher) else None
+            if packed is None:
+                matcher._read_values()
+                term.add_values(matcher._values)
+            else:
+                term.add_packed(packed)
         matcher._next_block()
 
 
