@@ -2,8 +2,8 @@
 
 Whoosh's matchers hand out one posting per Python call; walking the postings of a
 common word in five fields that way took most of a search's time (about 1 µs per
-posting just to list the documents, 5 µs to score one). Whoosh stores postings in
-blocks of up to 128 (document numbers, term frequencies and positions, pickled);
+posting just to list the documents, 5 µs to score one). Postings are stored in blocks
+of up to 128 (document numbers, term frequencies and positions; blocks.py packs them);
 reading whole blocks costs a fraction of that. This is the only module that knows the
 block walk of Whoosh's matchers (whoosh-reloaded 2.7.5, pinned; blocks.py knows what
 a block holds); tests/test_search_package.py compares what it reads with Whoosh's own
