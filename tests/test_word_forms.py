@@ -3,14 +3,9 @@ after a vowel (`organisaties`), -ën (`categorieën`), and a long vowel after an
 vowel (`sociaal` / `sociale`). Each pair must meet in one stem, at index and query time."""
 import pytest
 
-from app.search.analysis import dutch_analyzer, vowel_form
+from app.search.analysis import vowel_form
 from tests.test_compounds import keys
-
-STEM = dutch_analyzer()
-
-
-def stems(text: str) -> list[str]:
-    return [token.text for token in STEM(text)]
+from tests.test_search_package import words as stems
 
 
 @pytest.mark.parametrize("one, other", [

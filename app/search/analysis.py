@@ -7,7 +7,6 @@ compound lexicon is loaded lazily, once per process, and never stored on a filte
 from __future__ import annotations
 
 import re
-import threading
 import unicodedata
 from functools import cache, lru_cache
 from itertools import islice
@@ -296,13 +295,10 @@ class Marker:
         self._analyzer = analyzer
         self._pattern = analyzer[0].expression   # the analyzer's own tokenizer pattern
         self._analyse = lru_cache(maxsize=50_000)(self._analyse_word)
-        # Shared by the threads of a process, and Whoosh's stem cache is not thread-safe.
-        self._lock = threading.Lock()
 
     def _analyse_word(self, word: str) -> tuple[str, bool] | None:
-        with self._lock:
-            tokens = [(t.text, t.stopped) for t in self._analyzer(word, mode="query",
-                                                                   removestops=False)]
+        tokens = [(t.text, t.stopped) for t in self._analyzer(word, mode="query",
+                                                               removestops=False)]
         return tokens[0] if len(tokens) == 1 else None
 
     def __call__(self, text: str, **_options):

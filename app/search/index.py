@@ -105,16 +105,21 @@ class _PerDocReader(W3PerDocReader):
         reader one call at a time)."""
         if docnum > self._doccount:
             raise IndexError(f"Asked for docnum {docnum} of {self._doccount}")
+        stored = self.length_bytes(fieldname)
+        if stored is None:
+            return default
+        length_byte = stored[docnum] if docnum < len(stored) else 0
+        return _BYTE_LENGTHS[length_byte] if length_byte else None
+
+    def length_bytes(self, fieldname) -> bytes | None:
+        """The field's stored length bytes (one a document, up to the last that has the
+        field), read once; None when no document has it."""
         lengths = self.__dict__.setdefault("_length_bytes", {})
         if fieldname not in lengths:
             column = self._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
             lengths[fieldname] = (None if column is None else
                                   column._dbfile.get(column._basepos, column._count))
-        stored = lengths[fieldname]
-        if stored is None:
-            return default
-        length_byte = stored[docnum] if docnum < len(stored) else 0
-        return _BYTE_LENGTHS[length_byte] if length_byte else None
+        return lengths[fieldname]
 
     def column_reader(self, fieldname, column):
         if column is not STORED_COLUMN:

@@ -17,7 +17,7 @@ from bisect import bisect_left
 from collections import OrderedDict
 from collections.abc import Sequence
 
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher
+from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
@@ -210,15 +210,16 @@ def read_term(reader, field: str, text, weights: bool = True,
     with_positions = weights and reader.schema[field].format.supports("positions")
     parts = []
     for leaf, base in reader.leaf_readers():
+        segment = segment_key(leaf) if segments is not None and weights else None
         # Numbered for the whole index, so kept with the segment's base: a merge of
         # earlier segments can move a segment, and its terms are then read again.
-        key = (segment_key(leaf), base, field, text) if segments is not None and weights else None
-        term = segments.get(key) if key is not None and key[0] is not None else None
+        key = (segment, base, field, text)
+        term = segments.get(key) if segment is not None else None
         if term is None:
             term = _leaf_term(leaf, field, text, weights, with_positions)
             if base:
                 term.ids = [base + docnum for docnum in term.ids]
-            if key is not None and key[0] is not None:
+            if segment is not None:
                 segments.put(key, term)
         parts.append(term)
     return _joined(parts)
@@ -286,7 +287,5 @@ def segment_length_bytes(leaf, field: str) -> bytes:
     """Every document's length in `field` in one segment as Whoosh stores it (one byte,
     a logarithmic approximation; whoosh.util.numeric.byte_to_length turns it back into
     a length), indexed by the segment's document number."""
-    count = leaf.doc_count_all()
-    column = leaf._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
-    stored = column._dbfile.get(column._basepos, column._count) if column is not None else b""
-    return stored + bytes(count - len(stored))   # documents past the end: 0
+    stored = leaf._perdoc.length_bytes(field) or b""   # index._PerDocReader
+    return stored + bytes(leaf.doc_count_all() - len(stored))   # documents past the end: 0
