@@ -171,6 +171,7 @@ def serve_command(bind, workers):
                                             "search", "worker"])
     # No control socket: it would be shared in $HOME by every instance on the machine.
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket",
+                            "--config", "python:app.web_worker",
                             "--workers", str(workers or config["SERVE_WORKERS"]),
                             "--bind", bind or config["SERVE_BIND"],
                             # gunicorn's longest; the site's own limit is below it

@@ -32,6 +32,7 @@ from typing import NamedTuple
 from flask_login import AnonymousUserMixin
 from sqlalchemy import select
 
+from app import web_worker
 from app.config import PROJECT_DIR
 from app.extensions import db
 from app.indexer import worker as index_worker
@@ -114,6 +115,7 @@ def measure_casusbank(app, docs, mix, procs: int) -> dict:
         started = time.perf_counter()
         index.open().searcher().close()
         opened.append(time.perf_counter() - started)
+    web_worker.freeze_startup_objects()   # as a web worker does once it has loaded the site
     cache = app.extensions["casusbank.searchers"]
     searcher = cache.searcher()
     checks = []
@@ -150,17 +152,19 @@ def _timed_search(cache, grants, text: str, chosen: dict) -> float:
 
 
 def after_commits(index, cache, grants, mix, rounds: int = 7) -> dict:
-    """What an edit costs the searches after it: each round one case is changed and
-    the indexer commits it, as after a save on the site; then the first search (which
-    opens the new index state) and the same search again. Queries of the mix, so the
-    second is a normal search of that query."""
+    """What an edit costs the searches after it: each round one query of the mix is
+    searched (as visitors searched before the save), one case is changed and the indexer
+    commits it, as after a save on the site; then the same query is searched twice: the
+    first search opens the new index state, the second is a normal search of that query
+    on it."""
     firsts, again = [], []
     cases = db.session.scalars(select(Case).order_by(Case.id).limit(rounds)).all()
     for number, case in enumerate(cases):
+        _, text, chosen = mix[number * 7 % len(mix)]
+        _timed_search(cache, grants, text, chosen)
         case.summary = f"{case.summary} herzien{number}"
         db.session.commit()
         index_worker.apply_changes(index)
-        _, text, chosen = mix[number * 7 % len(mix)]
         firsts.append(_timed_search(cache, grants, text, chosen))
         again.append(_timed_search(cache, grants, text, chosen))
     ratios = [first / second for first, second in zip(firsts, again, strict=True)]
@@ -186,6 +190,7 @@ def _search_alone() -> None:
     """The child of searching_process_mb: reads its task from standard input."""
     spec = json.loads(sys.stdin.read())
     cache = SearcherCache(SearchIndex(spec["root"]))
+    web_worker.freeze_startup_objects()
     grants = [{name: set(values) for name, values in grant.items()} for grant in spec["grants"]]
     for text, chosen in spec["mix"]:
         filters = {"roles": frozenset(chosen.get("rol", []))} if chosen else {}
@@ -273,7 +278,8 @@ def goals(ours: dict, theirs: dict) -> list[str]:
         f"{ours['rebuild_docs_per_s'] / theirs['rebuild_docs_per_s']:6.2f}   (at least 0.5)",
         f"  a searching process's peak   {ours['searching_process_mb']} MB (no higher)",
         f"  first search after a commit  {ours['first_after_commit_ms']} ms = "
-        f"{ours['first_after_commit_ms'] / ours['search_p50_ms']:.2f} × search p50   (at most 2)",
+        f"{ours['first_after_commit_ms'] / ours['search_p50_ms']:.2f} × search p50   (at most 2);"
+        f" {ours['first_after_commit_ratio']} × the same search again",
     ]
 
 

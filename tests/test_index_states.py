@@ -11,7 +11,7 @@ import app.search.postings as postings_module
 import app.search.query as query_module
 from app.search import SearcherCache, SearchIndex, SearchRequest, run_search
 from app.search.docsets import DocSets
-from app.search.postings import segment_key
+from app.search.postings import TermCache, segment_key
 from tests.test_search_package import document
 
 ROLES = ("rechtmatig", "presterend", "netwerkend", "responsief")
@@ -65,6 +65,37 @@ def test_after_a_commit_only_the_new_segment_is_read(tmp_path, leaf_reads):
     assert after.facets["roles"]["responsief"] == after.total
 
 
+def test_a_commit_takes_over_the_terms_the_state_before_read(tmp_path, leaf_reads,
+                                                              monkeypatch):
+    """Even when the process keeps no segment's terms (a budget of 1 posting), the words
+    searched before a commit are read after it from the new segment alone: the rest is
+    the state before's, the same objects, not copies."""
+    sets = DocSets()
+    sets._terms = TermCache(budget=1)
+    monkeypatch.setattr(query_module, "docsets", sets)
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, f"dijk water woord{n}") for n in range(300)], through=0)
+    cache, everyone = SearcherCache(index), [{"visibility": {"public"}}]
+    try:
+        run_search(cache.searcher(), SearchRequest(text="dijk"), everyone)
+        old = segments(cache.searcher())
+        before = sets.for_searcher(cache.searcher()).terms.get(("body", "dijk"))
+        leaf_reads.clear()
+        index.apply([item(5, "dijk herzien")], [], through=1)
+        page = run_search(cache.searcher(), SearchRequest(text="dijk"), everyone)
+        state = sets.for_searcher(cache.searcher())
+        after = state.terms.get(("body", "dijk"))
+        assert leaf_reads and set(leaf_reads).isdisjoint(old)
+        assert before in after.parts                   # taken over as it was
+        assert page.total == 300
+        # Two states on, the first one's terms are no longer held on to.
+        index.apply([item(6, "dijk herzien")], [], through=2)
+        run_search(cache.searcher(), SearchRequest(text="dijk"), everyone)
+        assert state.earlier_terms is None
+    finally:
+        cache.close()
+
+
 def _results(page) -> tuple:
     return (page.total, [(hit.key, round(hit.score, 9)) for hit in page.hits], page.facets)
 
@@ -83,10 +114,13 @@ def _searches() -> list[tuple[SearchRequest, list[dict]]]:
     ]
 
 
-def test_states_carried_over_find_and_count_what_fresh_states_do(tmp_path, monkeypatch):
+@pytest.mark.parametrize("segment_budget", [None, 1])
+def test_states_carried_over_find_and_count_what_fresh_states_do(tmp_path, monkeypatch,
+                                                                  segment_budget):
     """Random edits, deletions and narrowed visibility, committed one batch at a time:
     after each, every search gives the same hits, scores and counts with the sets carried
-    over as with sets made from nothing."""
+    over as with sets made from nothing. With a segment budget of 1 the process keeps no
+    segment's terms, and what carries over is the state before's."""
     chance = random.Random(17)
 
     def text() -> str:
@@ -95,6 +129,8 @@ def test_states_carried_over_find_and_count_what_fresh_states_do(tmp_path, monke
     index = SearchIndex(tmp_path)
     index.rebuild([item(n, text()) for n in range(200)], through=0)
     cache, carried = SearcherCache(index), DocSets()
+    if segment_budget:
+        carried._terms = TermCache(budget=segment_budget)
     try:
         for batch in range(1, 13):
             changed = [item(n, text(), visibility=chance.choice(["public", "internal"]),
@@ -133,7 +169,7 @@ def test_segments_of_states_no_longer_kept_are_let_go(tmp_path):
 
 
 def test_stored_fields_are_read_as_whoosh_reads_them(tmp_path):
-    """The offsets of the stored fields, added up in C (index._StoredReader), are
+    """The offsets of the stored fields, added up in C (codec._StoredReader), are
     Whoosh's own, document for document."""
     from whoosh.codec.whoosh3 import STORED_COLUMN
 
@@ -150,9 +186,53 @@ def test_stored_fields_are_read_as_whoosh_reads_them(tmp_path):
             str(n) for n in range(120)]
 
 
+def test_a_segments_stored_offsets_are_added_up_once_for_every_state(tmp_path):
+    """A new index state opens the segment again; its stored fields' offsets are the
+    ones added up for the state before (codec._StoredReader), and still read right."""
+    from whoosh.codec.whoosh3 import STORED_COLUMN
+
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, f"dijk woord{n}") for n in range(120)], through=0)
+    with index.open().searcher() as first:
+        old = first.reader()._perdoc.column_reader("_stored", STORED_COLUMN)._child
+    index.apply([item(500, "dijk nieuw")], [], through=1)
+    with index.open().searcher() as second:
+        leaves = list(second.reader().leaf_readers())
+        assert len(leaves) == 2
+        again = leaves[0][0]._perdoc.column_reader("_stored", STORED_COLUMN)._child
+        assert again._offsets is old._offsets and again is not old
+        keys = [second.stored_fields(n)["key"] for n in second.reader().all_doc_ids()]
+    assert sorted(keys, key=int) == [str(n) for n in range(120)] + ["500"]
+
+
+def test_a_terms_file_opens_as_whoosh_opens_it(tmp_path):
+    """codec._OrderedHashReader reads the directory of a segment's terms file in one
+    call: the same tables, extras and answers as Whoosh's reader."""
+    from whoosh.filedb.filetables import OrderedHashReader
+
+    from app.search.codec import CasusbankCodec, _OrderedHashReader
+    index = SearchIndex(tmp_path)
+    index.rebuild([item(n, f"dijk water woord{n}") for n in range(200)], through=0)
+    with index.open().searcher() as searcher:
+        leaf = searcher.reader()
+        storage, segment = leaf._storage, leaf.segment()
+        name = segment.make_filename(CasusbankCodec.TERMS_EXT)
+        ours = _OrderedHashReader(storage.open_file(name), storage.file_length(name))
+        whooshs = OrderedHashReader(storage.open_file(name), storage.file_length(name))
+        try:
+            for attribute in ("tables", "extras", "startofdata", "endofdata", "hashtype",
+                              "indexbase", "indexlen"):
+                assert getattr(ours, attribute) == getattr(whooshs, attribute), attribute
+            assert list(ours.keys()) == list(whooshs.keys())
+            assert isinstance(leaf._terms._tindex, _OrderedHashReader)
+        finally:
+            ours.close()
+            whooshs.close()
+
+
 def test_field_lengths_for_a_commit_are_whooshs_own(tmp_path):
     """A commit asks a field's length for every posting it writes; the lengths read as
-    bytes at once (index._PerDocReader) are what Whoosh's column reader gives."""
+    bytes at once (codec._PerDocReader) are what Whoosh's column reader gives."""
     from whoosh.codec.whoosh3 import W3PerDocReader
 
     index = SearchIndex(tmp_path)

@@ -278,7 +278,8 @@ def test_postings_kept_in_the_term_entry_are_read_too():
     term = _Term()
     _read_blocks(ListMatcher([1, 5], [1.0, 2.0], [b"a", b"b"]), term, weights=True,
                  with_positions=True)
-    assert (term.ids, term.weights, term.values) == ([1, 5], [1.0, 2.0], [b"a", b"b"])
+    assert (list(term.ids), list(term.weights), term.values) == (
+        [1, 5], [1.0, 2.0], [b"a", b"b"])
 
 
 @pytest.mark.parametrize("kind", ["dutch", "exact"])
@@ -333,6 +334,20 @@ def test_the_best_hits_within_a_filter_are_whooshs(tmp_path, text):
         assert [hit.key for hit in page.hits] == [hit["key"] for hit in whooshs]
     finally:
         cache.close()
+
+
+def test_the_best_few_are_sorted_out_as_a_full_sort_would():
+    """scoring.best: best first, equal scores to the lower document number, ties at the
+    edge of the page included as a full sort includes them."""
+    import random
+
+    from app.search.scoring import best
+    chance = random.Random(3)
+    for _ in range(200):
+        scores = {doc: float(chance.randint(0, 6)) for doc in chance.sample(range(500), 40)}
+        for count in (1, 3, 20, 40, 60):
+            assert best(scores, count) == sorted(
+                scores.items(), key=lambda item: (-item[1], item[0]))[:count]
 
 
 def test_facet_counts_are_the_same_counted_either_way(tmp_path):
@@ -404,3 +419,12 @@ def test_packed_blocks_hold_what_whooshs_own_codec_holds(tmp_path):
                 matcher = mine.reader().postings(field, text)
                 assert list(matcher.all_ids()) == list(b.ids)
         assert isinstance(mine.reader().postings("body", "dijk"), PackedLeafMatcher)
+        # One posting's positions taken from its block alone, blocks still packed:
+        # the same as splitting every block.
+        packed = read_term(mine.reader(), "body", "dijk")
+        assert len(packed.ids) == 400 and packed._values[1]
+        one_by_one = [packed.value_at(at) for at in (399, 0, 128, 127, 255, 256, 17)]
+        assert packed._values[1]   # still packed
+        everything = read_term(theirs.reader(), "body", "dijk").values
+        assert one_by_one == [everything[at] for at in (399, 0, 128, 127, 255, 256, 17)]
+        assert [packed.value_at(at) for at in range(400)] == everything

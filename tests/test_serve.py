@@ -128,6 +128,8 @@ def test_serve_runs_gunicorn_and_the_indexer_and_stops_both(environment):
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
     assert "indexer running" in output and "Booting worker" in output
+    # app.web_worker's hook ran in the worker, after it had loaded the site
+    assert re.search(r"Worker \d+: \d{5,} objects of its start-up exempt", output), output
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(base + "/", timeout=1)
 

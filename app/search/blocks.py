@@ -105,3 +105,11 @@ def split_values(packed: bytes, count: int) -> list[bytes]:
     lengths = _unpacked(packed, count)
     start = 1 + len(lengths) * lengths.itemsize
     return [packed[begin:end] for begin, end in pairwise(accumulate(lengths, initial=start))]
+
+
+def value_in(packed: bytes, count: int, index: int) -> bytes:
+    """Value `index` of a packed block alone: a few documents of a common word need
+    theirs, and splitting each of its blocks cost a phrase 37 ms at 50,000 articles."""
+    lengths = _unpacked(packed, count)
+    start = 1 + len(lengths) * lengths.itemsize + sum(lengths[:index])
+    return packed[start:start + lengths[index]]

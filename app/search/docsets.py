@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import threading
+from array import array
 from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from itertools import chain
@@ -69,15 +70,45 @@ def _decoded(term) -> str:
     return term.decode("utf-8") if isinstance(term, bytes) else term
 
 
+class Combinations:
+    """A number for each combination of facet values a document carries (its roles, its
+    groups; one value or none for the other facets), the same in every segment.
+
+    Each segment keeps a field's combinations as one array of numbers, one per document:
+    a new index state joins its segments' arrays by copying bytes, where a tuple of
+    values per document cost 0.5 ms a field at 50,000 documents to join after each
+    commit; and facet counting counts numbers, then spreads each count over its
+    combination's values. Kept for the life of the process: there are as many entries
+    as distinct combinations ever indexed (a few hundred), not one per document."""
+
+    def __init__(self):
+        self._numbers: dict[tuple[str, ...], int] = {(): 0}
+        self._values: list[tuple[str, ...]] = [()]
+        self._lock = threading.Lock()
+
+    def number(self, values: tuple[str, ...]) -> int:
+        with self._lock:
+            if values not in self._numbers:
+                self._numbers[values] = len(self._values)
+                self._values.append(values)
+            return self._numbers[values]
+
+    def values(self, number: int) -> tuple[str, ...]:
+        return self._values[number]
+
+
+combinations = Combinations()
+
+
 class _SegmentSets:
     """One segment's facet values, lengths and dates, in its own document numbers,
     deleted documents included (a state leaves those out)."""
 
     def __init__(self):
         self.values: dict[str, dict[str, frozenset[int]]] = {}
-        self.by_doc: dict[str, list[tuple[str, ...]]] = {}
+        self.by_doc: dict[str, array] = {}
         self.lengths: dict[str, bytes] = {}
-        self.dates: dict[str, list[int]] = {}
+        self.dates: dict[str, array] = {}
         self.filters: OrderedDict[tuple[str, int], frozenset[int]] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -109,31 +140,34 @@ class _SegmentSets:
             return found
         return _kept(self.lock, self.values, field, make)
 
-    def values_by_doc(self, leaf, field: str) -> list[tuple[str, ...]]:
+    def combination_numbers(self, leaf, field: str) -> array:
+        """For each document, the number of the combination of values it carries in
+        `field` (see Combinations)."""
         def make():
             found: list[tuple[str, ...]] = [()] * leaf.doc_count_all()
-            for value, docs in self.value_docs(leaf, field).items():
+            for value, docs in sorted(self.value_docs(leaf, field).items()):
                 for docnum in docs:
                     found[docnum] += (value,)
-            shared: dict[tuple[str, ...], tuple[str, ...]] = {}   # one tuple per combination
-            return [shared.setdefault(values, values) for values in found]
+            numbers = {values: combinations.number(values) for values in set(found)}
+            return array("I", map(numbers.__getitem__, found))
         return _kept(self.lock, self.by_doc, field, make)
 
     def length_bytes(self, leaf, field: str) -> bytes:
         return _kept(self.lock, self.lengths, field, lambda: segment_length_bytes(leaf, field))
 
-    def date_order(self, leaf) -> list[int]:
+    def date_order(self, leaf) -> array:
         """The segment's documents by `published`, newest first (equal dates in document
         order)."""
         def make():
             column = leaf.column_reader("published")
-            return sorted(range(leaf.doc_count_all()), key=column.__getitem__, reverse=True)
+            return array("I", sorted(range(leaf.doc_count_all()), key=column.__getitem__,
+                                     reverse=True))
         return _kept(self.lock, self.dates, "published", make)
 
 
 class _StateSets:
     def __init__(self, searcher, segment_sets: Callable[[str | None], _SegmentSets],
-                 segment_terms: TermCache):
+                 segment_terms: TermCache, earlier: _StateSets | None = None):
         reader = searcher.reader()
         # One per leaf, in the reader's order: a segment whose documents are all gone
         # can be empty and share its base with the next one.
@@ -152,10 +186,13 @@ class _StateSets:
         self.values: dict[str, dict[str, frozenset[int]]] = {}
         self.counts: dict[str, dict[str, int]] = {}
         self.lengths: dict[str, bytes] = {}
-        self.by_doc: dict[str, list[tuple[str, ...]]] = {}
+        self.by_doc: dict[str, array] = {}
         self.terms = TermCache()
         self.phrases = PhraseCache()
         self.segment_terms = segment_terms
+        # The terms of the state before, while this is the newest: the segments the
+        # commit left alone keep their postings (see postings.read_term).
+        self.earlier_terms = earlier.terms if earlier is not None else None
         self.lock = threading.Lock()
 
     @property
@@ -169,7 +206,8 @@ class _StateSets:
 
     def postings(self, searcher) -> Postings:
         """A search's postings, reading through this state's terms and each segment's."""
-        return Postings(searcher, self.terms, self.segment_terms, self.phrases)
+        return Postings(searcher, self.terms, self.segment_terms, self.phrases,
+                        self.earlier_terms)
 
     def _parts(self, searcher) -> Iterator[tuple[object, int, _SegmentSets]]:
         for (leaf, base), segment in zip(searcher.reader().leaf_readers(), self.segments,
@@ -224,11 +262,14 @@ class _StateSets:
             return {value: count for value, count in counts.items() if count}
         return _kept(self.lock, self.counts, field, make)
 
-    def values_by_doc(self, searcher, field: str) -> list[tuple[str, ...]]:
-        """For each document number, the values of `field` it carries."""
+    def combination_numbers(self, searcher, field: str) -> array:
+        """For each document number, the number of the combination of values of `field`
+        it carries (see Combinations)."""
         def make():
-            return list(chain.from_iterable(segment.values_by_doc(leaf, field)
-                                            for leaf, _base, segment in self._parts(searcher)))
+            numbers = array("I")
+            for leaf, _base, segment in self._parts(searcher):
+                numbers.extend(segment.combination_numbers(leaf, field))
+            return numbers
         return _kept(self.lock, self.by_doc, field, make)
 
     def length_bytes(self, searcher, field: str) -> bytes:
@@ -263,7 +304,7 @@ class _StateSets:
                                                           reverse=True))
 
 
-def _dated(column, base: int, order: list[int]) -> Iterator[tuple]:
+def _dated(column, base: int, order: Sequence[int]) -> Iterator[tuple]:
     """(date, document number in the whole index) of a segment's documents in `order`."""
     return ((column[docnum], base + docnum) for docnum in order)
 
@@ -297,9 +338,12 @@ class DocSets:
         with self._lock:
             if state in self._states:
                 return self._states[state]
-        made = _StateSets(searcher, self._segment, self._terms)
+            newest = next(reversed(self._states.values()), None)
+        made = _StateSets(searcher, self._segment, self._terms, earlier=newest)
         with self._lock:
             made = self._states.setdefault(state, made)
+            if newest is not None and made is not newest:
+                newest.earlier_terms = None   # one state back, never a chain of them
             while len(self._states) > STATES_KEPT:
                 self._states.popitem(last=False)
             used = {id(segment) for kept in self._states.values() for segment in kept.segments}
@@ -331,8 +375,11 @@ def count_values(sets: _StateSets, searcher, matched: frozenset[int],
     walked = sets.live - matched if subtract else matched
     counts = {}
     for field in fields:
-        values_of = sets.values_by_doc(searcher, field)
-        found = Counter(chain.from_iterable(map(values_of.__getitem__, walked)))
+        numbers = sets.combination_numbers(searcher, field)
+        found: Counter = Counter()
+        for number, size in Counter(map(numbers.__getitem__, walked)).items():
+            for value in combinations.values(number):
+                found[value] += size
         if subtract:
             found = {value: size - found[value]
                      for value, size in sets.value_counts(searcher, field).items()}

@@ -24,23 +24,18 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import struct
 import time
 import weakref
-from array import array
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import accumulate
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, STORED_COLUMN, W3Codec, W3PerDocReader
-from whoosh.columns import CompressedBytesColumn, PickleColumn
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.util.numeric import byte_to_length
 
-from app.search.blocks import PackedLeafMatcher, PackedPostingsWriter
+# Segments written so far name their codec by this module's name: it stays importable here.
+from app.search.codec import CasusbankCodec
 from app.search.schema import SCHEMA_VERSION, build_schema
 
 POINTER = "CURRENT"
@@ -56,98 +51,6 @@ class IndexMissing(RuntimeError):
 
 # Raised by `apply` when another process holds the write lock past the timeout.
 IndexBusy = LockError
-
-
-class CasusbankCodec(W3Codec):
-    """Whoosh's codec (segments remember it, so keep this name where it is) with:
-
-    - no zlib on posting blocks: compressing them took a tenth of a rebuild, and every
-      search paid again to decompress them, for a third less disk;
-    - posting blocks of packed numbers rather than pickled Python objects (blocks.py);
-    - a per-document reader that remembers which columns a segment lacks. Whoosh asks
-      for the length of every posting it writes, and for fields that keep no lengths
-      (ids, keywords) each ask was a stat() of a file that is not there: 200,000 of
-      them for 4,000 articles."""
-
-    def __init__(self):
-        super().__init__(compression=0)
-
-    def postings_writer(self, dbfile, byteids=False):
-        if byteids:   # term vectors: none in this schema
-            return super().postings_writer(dbfile, byteids)
-        return PackedPostingsWriter(dbfile, blocklimit=self._blocklimit, byteids=False,
-                                    compression=self._compression,
-                                    inlinelimit=self._inlinelimit)
-
-    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
-        if terminfo.is_inlined():
-            return super().postings_reader(dbfile, terminfo, format_, term, scorer)
-        offset, length = terminfo.extent()
-        return PackedLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
-
-    def per_document_reader(self, storage, segment):
-        return _PerDocReader(storage, segment)
-
-
-_BYTE_LENGTHS = [byte_to_length(length_byte) for length_byte in range(256)]
-
-
-class _PerDocReader(W3PerDocReader):
-    def has_column(self, fieldname):
-        known = self.__dict__.setdefault("_has_column", {})
-        if fieldname not in known:   # a written segment never gains a column
-            known[fieldname] = super().has_column(fieldname)
-        return known[fieldname]
-
-    def doc_field_length(self, docnum, fieldname, default=0):
-        """Whoosh's answer, from the field's lengths read once as bytes: a commit asks
-        this for every posting it writes (a tenth of a rebuild, through Whoosh's column
-        reader one call at a time)."""
-        if docnum > self._doccount:
-            raise IndexError(f"Asked for docnum {docnum} of {self._doccount}")
-        stored = self.length_bytes(fieldname)
-        if stored is None:
-            return default
-        length_byte = stored[docnum] if docnum < len(stored) else 0
-        return _BYTE_LENGTHS[length_byte] if length_byte else None
-
-    def length_bytes(self, fieldname) -> bytes | None:
-        """The field's stored length bytes (one a document, up to the last that has the
-        field), read once; None when no document has it."""
-        lengths = self.__dict__.setdefault("_length_bytes", {})
-        if fieldname not in lengths:
-            column = self._cached_reader(f"_{fieldname}_len", LENGTHS_COLUMN)
-            lengths[fieldname] = (None if column is None else
-                                  column._dbfile.get(column._basepos, column._count))
-        return lengths[fieldname]
-
-    def column_reader(self, fieldname, column):
-        if column is not STORED_COLUMN:
-            return super().column_reader(fieldname, column)
-        if fieldname not in self._colfiles:
-            self._colfiles[fieldname] = self._get_column_file(fieldname)
-        colfile, offset, length = self._colfiles[fieldname]
-        return PickleColumn.Reader(_StoredReader(colfile, offset, length, self._doccount,
-                                                 STORED_COLUMN._child._module))
-
-
-class _StoredReader(CompressedBytesColumn.Reader):
-    """The stored fields of a segment. Whoosh keeps each document's offset on disk only
-    in segments of over 32,768 documents and otherwise adds up the lengths one Python
-    step per document, each time a reader opens the segment: at 50,000 documents in two
-    segments, a third of the first search on every new index state. Added up in C here."""
-
-    def _read_offsets_and_lengths(self):
-        last = self._basepos + self._length - 1
-        code = chr(self._dbfile.get_byte(last))
-        if code == "X":   # offsets on disk: Whoosh's own way reads them at once
-            return super()._read_offsets_and_lengths()
-        lengths = self._dbfile.get_array(last - struct.calcsize(code) * self._doccount, code,
-                                         self._doccount)
-        offsets = array("L", [0])
-        offsets.extend(accumulate(lengths))
-        offsets.pop()
-        self._offsets, self._lengths = offsets, lengths
 
 
 class _Folder(FileStorage):

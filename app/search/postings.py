@@ -13,15 +13,17 @@ wrongly.
 from __future__ import annotations
 
 import threading
-from bisect import bisect_left
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Sequence
+from itertools import accumulate
 
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 
-from app.search.blocks import PackedLeafMatcher, split_values
+from app.search.blocks import PackedLeafMatcher, split_values, value_in
 
 # Per cache: about 150 bytes a posting (measured: ids, frequencies, packed positions, the
 # set of ids), so up to about 40 MB. A state keeps its joined terms in one, the process
@@ -38,13 +40,16 @@ class Postings:
     use the same read. Terms read by earlier searches come from `kept`."""
 
     def __init__(self, searcher, kept: TermCache | None = None,
-                 segments: TermCache | None = None, phrases: PhraseCache | None = None):
+                 segments: TermCache | None = None, phrases: PhraseCache | None = None,
+                 earlier: TermCache | None = None):
         """`kept`: the terms of this index state as a whole; `segments`: each segment's
         own, which outlive the state (see read_term); `phrases`: the documents of the
-        phrases this state has checked (docsets.phrase_docs)."""
+        phrases this state has checked (docsets.phrase_docs); `earlier`: the terms of
+        the state before, whose segments' parts this one can take over."""
         self.reader = searcher.reader()
         self.kept = kept or TermCache()
         self.segments = segments
+        self.earlier = earlier
         self.phrases = PhraseCache() if phrases is None else phrases
         self._read: dict[tuple[str, object], _Term] = {}
 
@@ -53,7 +58,9 @@ class Postings:
         if key not in self._read:
             term = self.kept.get(key)
             if term is None:
-                term = read_term(self.reader, field, text, segments=self.segments)
+                before = self.earlier.get(key) if self.earlier is not None else None
+                term = read_term(self.reader, field, text, segments=self.segments,
+                                 earlier=before.by_origin() if before else None)
                 self.kept.put(key, term)
             self._read[key] = term
         return self._read[key]
@@ -73,39 +80,76 @@ class Postings:
         return term.ids, term.weights
 
     def docs(self, field: str, text) -> frozenset[int]:
-        term = self._term(field, text)
-        if term.docs is None:
-            term.docs = frozenset(term.ids)
-        return term.docs
+        return self._term(field, text).doc_set()
 
     def positions(self, field: str, text, among: frozenset[int]) -> dict[int, Sequence[int]]:
         """Where the term stands in each of the documents `among` that hold it (decoded
         only for those: a common word's other postings are never unpacked)."""
         term = self._term(field, text)
         unpack = self.reader.schema[field].format.unpack   # schema.PackedPositions
-        ids, values = term.ids, term.values
+        ids = term.ids
         if len(among) * 8 > len(ids):
-            return {doc: unpack(value) for doc, value in zip(ids, values, strict=True)
+            return {doc: unpack(value) for doc, value in zip(ids, term.values, strict=True)
                     if doc in among}
         found = {}   # a few of a common word's documents: looked up (ids are in order)
         for doc in among:
             at = bisect_left(ids, doc)
             if at < len(ids) and ids[at] == doc:
-                found[doc] = unpack(values[at])
+                found[doc] = unpack(term.value_at(at))
         return found
 
 
 class _Term:
-    __slots__ = ("ids", "weights", "_values", "docs")
+    __slots__ = ("ids", "weights", "_values", "docs", "_block_starts", "parts", "origin")
 
     def __init__(self):
-        self.ids: list[int] = []
-        self.weights: list[float] = []
+        # Typed arrays, not lists: the cyclic garbage collector walks every item of a
+        # list it tracks, and with the kept terms' lists a full collection took 120 ms
+        # of some search (an array is one object to it, and a third of the memory).
+        self.ids: array = array("I")
+        self.weights: array = array("f")   # as blocks hold them
         # The encoded positions read so far, and blocks of them still packed: most terms
         # never need theirs (only phrases and proximity do), so they are split on
         # demand. One attribute, replaced whole, so that threads never see half of it.
         self._values: tuple[list[bytes], list[tuple[bytes, int]]] = ([], [])
         self.docs: frozenset[int] | None = None   # the ids as a set, made when first asked
+        self._block_starts: list[int] | None = None   # where each packed block begins
+        self.parts: tuple[_Term, ...] = ()   # each segment's, when joined from several
+        self.origin: tuple[str, int] | None = None   # a segment's part: (its id, its base)
+
+    def doc_set(self) -> frozenset[int]:
+        """The ids as a set. A term joined from segments joins their sets: after a commit
+        adds a small segment, a common word's set is the old segment's (made once, kept
+        with it) and a few more, copied at a fifth of the cost of making it again."""
+        if self.docs is None:
+            holding = [part for part in self.parts if part.ids]
+            if len(holding) == 1:
+                self.docs = holding[0].doc_set()
+            elif holding:
+                self.docs = frozenset().union(*(part.doc_set() for part in holding))
+            else:
+                self.docs = frozenset(self.ids)
+        return self.docs
+
+    def by_origin(self) -> dict[tuple[str, int], _Term]:
+        """Each segment's part of this term, by (segment id, base)."""
+        return {part.origin: part for part in self.parts or (self,) if part.origin}
+
+    def has_values(self) -> bool:
+        return bool(self._values[0] or self._values[1])
+
+    def value_at(self, index: int) -> bytes:
+        """The encoded positions of posting `index`, taken from its block alone when the
+        blocks are still packed (a few documents of a common word need theirs)."""
+        values, packed = self._values
+        if not packed or index < len(values):
+            return values[index]
+        starts = self._block_starts
+        if starts is None:    # made twice at worst by two threads: the same list
+            starts = self._block_starts = list(
+                accumulate((count for _, count in packed), initial=len(values)))
+        block = bisect_right(starts, index) - 1
+        return value_in(*packed[block], index - starts[block])
 
     @property
     def values(self) -> list[bytes]:
@@ -114,6 +158,7 @@ class _Term:
         if packed:
             values = values + [value for block in packed for value in split_values(*block)]
             self._values = (values, [])
+            self._block_starts = None
         return values
 
     # While a term is read (before anyone else sees it):
@@ -200,27 +245,32 @@ def segment_key(leaf) -> str | None:
 
 
 def read_term(reader, field: str, text, weights: bool = True,
-              segments: TermCache | None = None) -> _Term:
+              segments: TermCache | None = None,
+              earlier: dict[tuple[str, int], _Term] | None = None) -> _Term:
     """Every posting of one term, deleted documents included, read a block at a time;
     with `weights` (frequencies) and, where the field keeps them, positions.
 
-    With `segments`, each segment's postings are read once and kept there by segment id,
-    so that after a commit only the new segment is read: the first search on a new
-    index state no longer reads every common word again."""
+    With `segments`, each segment's postings are read once and kept there by segment id;
+    `earlier` holds the parts of the same term in the state before. So after a commit
+    only the new segment is read: the first search on a new index state no longer reads
+    every common word again."""
     with_positions = weights and reader.schema[field].format.supports("positions")
     parts = []
     for leaf, base in reader.leaf_readers():
         segment = segment_key(leaf) if segments is not None and weights else None
         # Numbered for the whole index, so kept with the segment's base: a merge of
         # earlier segments can move a segment, and its terms are then read again.
-        key = (segment, base, field, text)
-        term = segments.get(key) if segment is not None else None
+        origin = (segment, base)
+        term = None
+        if segment is not None:
+            term = (earlier or {}).get(origin) or segments.get((*origin, field, text))
         if term is None:
             term = _leaf_term(leaf, field, text, weights, with_positions)
             if base:
-                term.ids = [base + docnum for docnum in term.ids]
+                term.ids = array("I", [base + docnum for docnum in term.ids])
             if segment is not None:
-                segments.put(key, term)
+                term.origin = origin
+                segments.put((*origin, field, text), term)
         parts.append(term)
     return _joined(parts)
 
@@ -239,19 +289,25 @@ def _leaf_term(leaf, field: str, text, weights: bool, with_positions: bool) -> _
 
 
 def _joined(parts: list[_Term]) -> _Term:
-    """One term from each segment's part (numbered for the whole index already). A term
-    held by one segment alone is that segment's term itself: nothing copied."""
-    parts = [term for term in parts if term.ids]
+    """One term from each segment's part (numbered for the whole index already). The
+    parts stay with it, empty ones too, for the next state to take over. A term held by
+    one segment alone shares that segment's postings: nothing copied."""
     if len(parts) == 1:
         return parts[0]
     joined = _Term()
-    for term in parts:
+    joined.parts = tuple(parts)
+    holding = [term for term in parts if term.ids]
+    if len(holding) == 1:
+        joined.ids, joined.weights, joined._values = (
+            holding[0].ids, holding[0].weights, holding[0]._values)
+        return joined
+    for term in holding:
         joined.ids.extend(term.ids)
         joined.weights.extend(term.weights)
-    if all(not term._values[0] for term in parts):   # all still packed: stays so
-        joined._values = ([], [block for term in parts for block in term._values[1]])
+    if all(not term._values[0] for term in holding):   # all still packed: stays so
+        joined._values = ([], [block for term in holding for block in term._values[1]])
     else:
-        joined._values = ([value for term in parts for value in term.values], [])
+        joined._values = ([value for term in holding for value in term.values], [])
     return joined
 
 
@@ -287,5 +343,5 @@ def segment_length_bytes(leaf, field: str) -> bytes:
     """Every document's length in `field` in one segment as Whoosh stores it (one byte,
     a logarithmic approximation; whoosh.util.numeric.byte_to_length turns it back into
     a length), indexed by the segment's document number."""
-    stored = leaf._perdoc.length_bytes(field) or b""   # index._PerDocReader
+    stored = leaf._perdoc.length_bytes(field) or b""   # codec._PerDocReader
     return stored + bytes(leaf.doc_count_all() - len(stored))   # documents past the end: 0

@@ -13,13 +13,13 @@ library. Ranking below the first RERANKED hits is BM25's alone.
 """
 from __future__ import annotations
 
-import heapq
 import itertools
 import re
 from bisect import bisect_left
 from collections.abc import Sequence
 
 from app.search.postings import Postings
+from app.search.scoring import best
 
 RERANKED = 100        # the best hits by BM25 that may move up
 WINDOW = 3            # positions apart that still count as "together"
@@ -44,9 +44,9 @@ def _positions(postings: Postings, word: str, doc: int) -> Sequence[int]:
     postings are in document order, so one bisection finds the document."""
     term = postings.term(FIELD, word)
     at = bisect_left(term.ids, doc)
-    if at == len(term.ids) or term.ids[at] != doc or not term.values:
+    if at == len(term.ids) or term.ids[at] != doc or not term.has_values():
         return ()
-    return postings.unpack(FIELD, term.values[at])
+    return postings.unpack(FIELD, term.value_at(at))
 
 
 def _closest(first: Sequence[int], second: Sequence[int]) -> int | None:
@@ -89,8 +89,7 @@ def reranked(searcher, postings: Postings, text: str,
     words = typed_words(searcher, text)
     if len(words) < 2:
         return scores
-    best = heapq.nlargest(RERANKED, scores, key=lambda doc: (scores[doc], -doc))
-    extra = bonuses(searcher, postings, words, best)
+    extra = bonuses(searcher, postings, words, [doc for doc, _ in best(scores, RERANKED)])
     if not extra:
         return scores
     return {**scores, **{doc: scores[doc] + bonus for doc, bonus in extra.items()}}

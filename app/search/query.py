@@ -3,7 +3,6 @@ limits of what the reader may see (the access filter is part of every query made
 """
 from __future__ import annotations
 
-import heapq
 import html
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,7 +19,7 @@ from app.search.glossary import Glossary
 from app.search.parsing import Synonyms, parse_user_query
 from app.search.postings import Postings
 from app.search.schema import EXACT_FIELD, MULTI_VALUED, SINGLE_VALUED
-from app.search.scoring import Scorer, Unsupported
+from app.search.scoring import Scorer, Unsupported, best
 from app.search.spelling import suggestion as spelling_suggestion
 
 EXCERPT_CHARS = 240
@@ -220,8 +219,7 @@ def _best(searcher, sets, postings, user_query, candidates: frozenset[int], allo
     except Unsupported:
         results = searcher.search(user_query, limit=wanted, filter=allowed)
         return [(hit.docnum, hit.score) for hit in results]
-    scores = proximity.reranked(searcher, postings, words, scores)
-    return heapq.nlargest(wanted, scores.items(), key=lambda item: (item[1], -item[0]))
+    return best(proximity.reranked(searcher, postings, words, scores), wanted)
 
 
 def _page_hits(searcher, ranked: list[tuple[int, float]], user_query, request: SearchRequest,

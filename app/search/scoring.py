@@ -17,6 +17,9 @@ score that query. tests/test_search_package.py holds both to the same results.
 """
 from __future__ import annotations
 
+import heapq
+from bisect import bisect_left
+
 from whoosh import query
 from whoosh.scoring import BM25F
 from whoosh.util.numeric import byte_to_length
@@ -134,9 +137,50 @@ class Scorer:
         norms = self._field_norms(field)
         lengths = self.sets.length_bytes(searcher, field)
         idf, k1_plus_1 = searcher.idf(field, text), self.K1 + 1
+        if len(among) * 16 < len(ids):
+            ids, frequencies = _postings_among(ids, frequencies, among)
+            among = _ALL
         for doc, frequency in zip(ids, frequencies, strict=True):
             if doc in among:
                 # Whoosh's bm25() term for term, then the boost of its wrapping matcher.
                 scores[doc] = scores.get(doc, 0.0) + idf * (
                     (frequency * k1_plus_1) / (frequency + norms[lengths[doc]])) * boost
         return scores
+
+
+def best(scores: Scores, count: int) -> list[tuple[int, float]]:
+    """The `count` best (document, score), best first, equal scores to the lower document
+    number, as in Whoosh. The count-th best score is found first among the bare scores
+    (in C), so only the few documents that reach it are sorted: a key function called for
+    each of the 36,000 hits of a common word took 12 ms."""
+    if len(scores) <= count:
+        return sorted(scores.items(), key=_best_first)
+    lowest = heapq.nlargest(count, scores.values())[-1]
+    return sorted(((doc, score) for doc, score in scores.items() if score >= lowest),
+                  key=_best_first)[:count]
+
+
+def _best_first(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
+
+
+class _Everything:
+    def __contains__(self, doc) -> bool:
+        return True
+
+
+_ALL = _Everything()
+
+
+def _postings_among(ids: list[int], frequencies: list[float],
+                    among) -> tuple[list[int], list[float]]:
+    """The postings whose document is one of the few `among`, looked up by bisection:
+    walking all 50,000 postings of `artikel` for the 25 documents that also hold a rare
+    word beside it cost 2 ms a field."""
+    found_ids, found_frequencies = [], []
+    for doc in sorted(among):
+        at = bisect_left(ids, doc)
+        if at < len(ids) and ids[at] == doc:
+            found_ids.append(doc)
+            found_frequencies.append(frequencies[at])
+    return found_ids, found_frequencies
