@@ -195,6 +195,38 @@ def test_the_fast_match_set_and_scores_equal_whooshs(tmp_path, text):
             assert alone.score(parsed) == pytest.approx({docnum: whooshs[docnum]}, rel=1e-9)
 
 
+def test_a_word_scored_only_where_it_can_still_reach_the_best_few_ranks_the_same(tmp_path):
+    """Scorer.best_scores leaves out documents that can no longer reach the best `keep`:
+    the best `keep` (ties included) are exactly those of scoring every document."""
+    import random
+
+    from app.search.docsets import docs_matching, docsets
+    from app.search.parsing import parse_user_query
+    from app.search.scoring import Scorer, best
+    chance = random.Random(5)
+    words = ["dijk", "water", "zee", "geluid", "wijk", "kade"]
+
+    def text():
+        return " ".join(chance.choices(words, k=chance.randint(1, 30)))
+    index = SearchIndex(tmp_path)
+    index.rebuild([{**document(str(n), text()), "summary": text(), "body": text()}
+                   for n in range(600)], through=0)
+    pruned = 0
+    with index.open().searcher(weighting=ranking()) as searcher:
+        sets = docsets.for_searcher(searcher)
+        for word in words:
+            parsed = parse_user_query(word, searcher.schema)
+            candidates = docs_matching(searcher, sets, parsed)
+            full = Scorer(searcher, sets, sets.postings(searcher), candidates).score(parsed)
+            for keep in (1, 3, 20):
+                scores = Scorer(searcher, sets, sets.postings(searcher),
+                                candidates).best_scores(parsed, keep)
+                assert best(scores, keep) == best(full, keep), (word, keep)
+                assert all(scores[doc] == full[doc] for doc in scores)   # to the last bit
+                pruned += len(scores) < len(full)
+    assert pruned   # the pruning was tried, not only the full scoring
+
+
 @pytest.mark.parametrize("through", ["a search", "the segments kept"])
 def test_postings_read_in_blocks_equal_whooshs_matchers(tmp_path, through):
     """Across segments, with a deleted document, and past one block (128 postings); read

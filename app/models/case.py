@@ -52,7 +52,7 @@ class Case(ItemMixin, Base):
     # The organisation, from the vocabulary (Term of kind "organisations") when the name
     # the author typed was found in it; `organisation` then stays empty. A name that was
     # not found is kept there as typed, for the editors to file (services/organisations.py).
-    organisation: Mapped[str] = mapped_column(String(200), default="")
+    organisation: Mapped[str] = mapped_column(String(200), default="", index=True)
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"), index=True)
     dilemma: Mapped[str] = mapped_column(Text, default="")
     year_start: Mapped[int | None] = mapped_column(Integer)

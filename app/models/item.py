@@ -33,8 +33,10 @@ class ItemMixin:
     )
     # Set for items that came from content/, so that a re-import can skip unchanged files.
     content_hash: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    # Indexed for the lists newest or last changed first (the editors' desk).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow,
+                                                 index=True)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # When it last entered the editors' queue: the queue is served oldest first.
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

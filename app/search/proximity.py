@@ -83,6 +83,11 @@ def bonuses(searcher, postings: Postings, words: list[str], docs: list[int]) -> 
     return found
 
 
+def reranks(searcher, text: str) -> bool:
+    """Whether reranked() may move hits of a search for `text`."""
+    return len(typed_words(searcher, text)) >= 2
+
+
 def reranked(searcher, postings: Postings, text: str,
              scores: dict[int, float]) -> dict[int, float]:
     """`scores` with the proximity bonus added to the best RERANKED of them."""

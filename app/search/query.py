@@ -215,7 +215,9 @@ def _best(searcher, sets, postings, user_query, candidates: frozenset[int], allo
     far faster, and the typed words standing together count: proximity.py), by Whoosh
     otherwise."""
     try:
-        scores = Scorer(searcher, sets, postings, candidates).score(user_query)
+        # Proximity lifts hits from among the best RERANKED: those need their scores.
+        keep = max(wanted, proximity.RERANKED) if proximity.reranks(searcher, words) else wanted
+        scores = Scorer(searcher, sets, postings, candidates).best_scores(user_query, keep)
     except Unsupported:
         results = searcher.search(user_query, limit=wanted, filter=allowed)
         return [(hit.docnum, hit.score) for hit in results]

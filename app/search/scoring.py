@@ -28,6 +28,7 @@ from app.search.docsets import docs_matching, phrase_docs
 from app.search.postings import Postings
 
 Scores = dict[int, float]
+PRUNE_ABOVE = 8   # candidates per document wanted, above which best_scores may prune
 
 
 class Unsupported(Exception):
@@ -47,6 +48,54 @@ class Scorer:
         self.B_by_field = weighting._field_B
         self.B = weighting.B
         self._norms: dict[str, list[float]] = {}
+
+    def best_scores(self, node: query.Query, keep: int) -> Scores:
+        """The scores of at least the `keep` best candidates, and of any document that
+        ties with them; others may be left out (see _pruned)."""
+        if (isinstance(node, query.Or) and node.boost == 1.0 and not node.scale
+                and not node.minmatch and len(node.subqueries) > 1
+                and all(isinstance(sub, query.Term) for sub in node.subqueries)
+                and len(self.candidates) > keep * PRUNE_ABOVE):
+            return self._pruned(node.subqueries, keep)
+        return self.score(node)
+
+    def _pruned(self, terms: list[query.Term], keep: int) -> Scores:
+        """A word in several fields, scored field by field in the query's order (the
+        sums as score() makes them, to the last bit). Once the `keep`-th best score so
+        far is above what the remaining fields could still give a document, no document
+        not yet scored can reach the best `keep`, and of those scored only the ones that
+        still could are scored further."""
+        bounds = [self._bound(term) for term in terms]
+        remaining = [sum(bounds[at:]) * (1 + 1e-9) for at in range(len(terms))]
+        summed: Scores = {}
+        for at, term in enumerate(terms):
+            if len(summed) >= keep:
+                lowest = heapq.nlargest(keep, summed.values())[-1]
+                alive = ([doc for doc, score in summed.items()
+                          if score + remaining[at] >= lowest]
+                         if remaining[at] < lowest else ())
+                # Worth it when most drop out (not for a word in most titles: `besluit`).
+                if alive and len(alive) * 4 < len(summed):
+                    among = frozenset(alive)
+                    summed = {doc: summed[doc] for doc in alive}
+                    for rest in terms[at:]:
+                        self._term(rest.fieldname, rest.text, rest.boost, into=summed,
+                                   among=among)
+                    return summed
+            self._term(term.fieldname, term.text, term.boost, into=summed)
+        return summed
+
+    def _bound(self, term: query.Term) -> float:
+        """More than the term's score in any document: its highest frequency in the
+        field's shortest document (BM25 rises with the frequency and falls with the
+        length)."""
+        ids, frequencies = self.postings.of(term.fieldname, term.text)
+        if not ids:
+            return 0.0
+        top = max(frequencies)
+        return self.searcher.idf(term.fieldname, term.text) * (
+            (top * (self.K1 + 1)) / (top + min(self._field_norms(term.fieldname)))
+        ) * term.boost
 
     def score(self, node: query.Query) -> Scores:
         """Each candidate document that `node` matches, with its score."""

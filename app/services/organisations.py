@@ -28,7 +28,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, union_all
 
 from app.extensions import db
 from app.models import Case, Term, TermKind
@@ -486,14 +486,16 @@ def unfiled_names(condition=None) -> list[tuple[str, int]]:
 
 
 def newest_unfiled(names: list[str], per_name: int, condition=None) -> dict[str, list[Case]]:
-    """The `per_name` newest cases of each of `names`, in one query."""
+    """The `per_name` newest cases of each of `names`, in one query: each name's read
+    from the index on the organisation text, newest first, until it has enough (a
+    window over all unfiled cases read them all: 115 ms at 50,000)."""
     if not names:
         return {}
-    ranked = (select(Case.id, func.row_number().over(partition_by=Case.organisation,
-                                                     order_by=Case.id.desc()).label("rank"))
-              .where(_unfiled(condition), Case.organisation.in_(names)).subquery())
-    cases = db.session.scalars(select(Case).join(ranked, ranked.c.id == Case.id)
-                               .where(ranked.c.rank <= per_name).order_by(Case.id.desc()))
+    newest = [select(Case.id).where(_unfiled(condition), Case.organisation == name)
+              .order_by(Case.id.desc()).limit(per_name).subquery() for name in names]
+    chosen = union_all(*(select(each.c.id) for each in newest))
+    cases = db.session.scalars(select(Case).where(Case.id.in_(chosen))
+                               .order_by(Case.id.desc()))
     found: dict[str, list[Case]] = {name: [] for name in names}
     for case in cases:
         found[case.organisation].append(case)
