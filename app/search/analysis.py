@@ -274,6 +274,36 @@ class DutchWordsFilter(Filter):
                 yield token
 
 
+def indexed_words(analyzer, text) -> dict[str, list[int]] | None:
+    """What the analyzer indexes of `text`: each form with its positions, worked out
+    without a Token for every word. None for an analyzer that is not one of ours (or a
+    value that is not one text), which Whoosh's own word_values then takes.
+
+    The same as running the analyzer at index time (tests/test_word_forms.py holds the
+    two to each other): the tokenizer's matches numbered from 0, stop words dropped and
+    the positions after the first kept word numbered without them, compound parts at
+    their compound's position. Whoosh's formats made a Token per word and per form and
+    passed it through two generators and `unstopped`: a third of a rebuild."""
+    if not isinstance(text, str):
+        return None
+    items = getattr(analyzer, "items", ())
+    if (len(items) != 2 or type(items[0]) is not RegexTokenizer or items[0].gaps
+            or type(items[1]) is not DutchWordsFilter):
+        return None
+    stem, found, position = items[1].stem, {}, None
+    for index, match in enumerate(items[0].expression.finditer(text)):
+        forms = word_forms(match.group(0), stem, True)
+        if forms is None:
+            continue
+        position = index if position is None else position + 1
+        for form in forms:
+            if form in found:
+                found[form].append(position)
+            else:
+                found[form] = [position]
+    return found
+
+
 def _lower_folded(word: str) -> str:
     """As Whoosh's LowercaseFilter and CharsetFilter(accent_map) leave a word (unlike
     `fold`, this keeps letters without an ASCII form)."""

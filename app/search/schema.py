@@ -9,11 +9,11 @@ import sys
 from array import array
 
 from whoosh.fields import DATETIME, ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.formats import Positions
+from whoosh.formats import Frequency, Positions
 from whoosh.scoring import BM25F
 from whoosh.system import _INT_SIZE, pack_uint
 
-from app.search.analysis import dutch_analyzer, exact_analyzer
+from app.search.analysis import dutch_analyzer, exact_analyzer, indexed_words
 
 SCHEMA_VERSION = 8   # 6: vowel forms; 7: one analysis filter; 8: packed posting blocks
 _BIG_ENDIAN = sys.byteorder == "big"
@@ -61,6 +61,17 @@ class PackedPositions(Positions):
     def decode_positions(self, valuestring):
         return self.unpack(valuestring).tolist()
 
+    def word_values(self, value, analyzer, **kwargs):
+        """Whoosh's, from analysis.indexed_words at index time."""
+        found = indexed_words(analyzer, value) if kwargs.get("mode") == "index" else None
+        if found is None:
+            yield from super().word_values(value, analyzer, **kwargs)
+            return
+        boost = self.field_boost
+        for word, positions in found.items():
+            # Whoosh adds each token's boost (1.0) to the word's weight: its count.
+            yield word, len(positions), float(len(positions)) * boost, self.encode(positions)
+
     def unpack(self, valuestring) -> array:
         """The positions as an array, which is all a phrase check needs (turning long
         arrays into lists cost more than unpacking them)."""
@@ -68,6 +79,25 @@ class PackedPositions(Positions):
         if _BIG_ENDIAN:
             packed.byteswap()
         return packed
+
+
+class CountedFrequency(Frequency):
+    """Whoosh's word counts (no positions), from analysis.indexed_words at index time.
+    The index stores this class by name: keep it here."""
+
+    def word_values(self, value, analyzer, **kwargs):
+        found = indexed_words(analyzer, value) if kwargs.get("mode") == "index" else None
+        if found is None:
+            return super().word_values(value, analyzer, **kwargs)
+        boost = self.field_boost
+        return ((word, len(positions), float(len(positions)) * boost, pack_uint(len(positions)))
+                for word, positions in found.items())
+
+
+def _counted_text(analyzer) -> TEXT:
+    field = TEXT(analyzer=analyzer, multitoken_query="or", phrase=False)
+    field.format = CountedFrequency(field_boost=field.format.field_boost)
+    return field
 
 
 def _phrase_text(analyzer) -> TEXT:
@@ -86,8 +116,8 @@ def build_schema() -> Schema:
         body=_phrase_text(text["analyzer"]),
         # No word positions where no phrase is looked for (parsing._PHRASE_FIELDS): a
         # smaller index, a faster rebuild, and postings that read faster.
-        lead=TEXT(phrase=False, **text),
-        exact=TEXT(analyzer=exact_analyzer(), multitoken_query="or", phrase=False),
+        lead=_counted_text(text["analyzer"]),
+        exact=_counted_text(exact_analyzer()),
         published=DATETIME(stored=True, sortable=True),
         updated=DATETIME(stored=True),
         kind=ID(stored=True),
