@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess  # nosec B404  # only `flask serve`: our own gunicorn
 import sys
 import threading
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -171,7 +172,9 @@ def serve_command(bind, workers):
                                             "search", "worker"])
     # No control socket: it would be shared in $HOME by every instance on the machine.
     web = subprocess.Popen([sys.executable, "-m", "gunicorn", "--no-control-socket",
-                            "--config", "python:app.web_worker",
+                            # A file, not `python:app.web_worker`: importing the
+                            # package would load the whole site into gunicorn's master.
+                            "--config", f"file:{Path(__file__).with_name('web_worker.py')}",
                             "--workers", str(workers or config["SERVE_WORKERS"]),
                             "--bind", bind or config["SERVE_BIND"],
                             # gunicorn's longest; the site's own limit is below it

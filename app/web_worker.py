@@ -1,5 +1,5 @@
-"""What `flask serve` tells gunicorn about its web workers (passed as its configuration,
-`-c python:app.web_worker`).
+"""What `flask serve` tells gunicorn about its web workers (passed as its configuration
+file, so that gunicorn's master does not import the site; it imports nothing of it).
 
 A worker holds two kinds of long-lived objects: what importing Flask, SQLAlchemy and the
 site made (about 120,000 objects the garbage collector can walk: functions, classes,

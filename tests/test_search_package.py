@@ -368,6 +368,19 @@ def test_the_best_hits_within_a_filter_are_whooshs(tmp_path, text):
         cache.close()
 
 
+def test_one_posting_is_found_past_the_values_already_split():
+    """_Term.value_at: values split so far come first, then each packed block."""
+    from app.search.blocks import _packed
+    from app.search.postings import _Term
+
+    def block(values):
+        return _packed([len(v) for v in values], "H") + b"".join(values), len(values)
+    term = _Term()
+    term._values = ([b"a", b"bb"], [block([b"c", b"dd", b"eee"]), block([b"f"])])
+    assert [term.value_at(at) for at in range(6)] == [b"a", b"bb", b"c", b"dd", b"eee", b"f"]
+    assert term.values == [b"a", b"bb", b"c", b"dd", b"eee", b"f"]
+
+
 def test_the_best_few_are_sorted_out_as_a_full_sort_would():
     """scoring.best: best first, equal scores to the lower document number, ties at the
     edge of the page included as a full sort includes them."""

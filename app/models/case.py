@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text, case, func
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, case, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.base import Base, UTCDateTime
@@ -39,6 +39,8 @@ case_subthemes = _link_table("case_subthemes", "subtheme_id", "subthemes.id")
 
 class Case(ItemMixin, Base):
     __tablename__ = "cases"
+    # The editors' desk reads each unfiled organisation name's newest cases (migration 0012).
+    __table_args__ = (Index("ix_cases_organisation", "organisation", "id"),)
     search_kind = "case"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,7 +54,7 @@ class Case(ItemMixin, Base):
     # The organisation, from the vocabulary (Term of kind "organisations") when the name
     # the author typed was found in it; `organisation` then stays empty. A name that was
     # not found is kept there as typed, for the editors to file (services/organisations.py).
-    organisation: Mapped[str] = mapped_column(String(200), default="", index=True)
+    organisation: Mapped[str] = mapped_column(String(200), default="")
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("terms.id"), index=True)
     dilemma: Mapped[str] = mapped_column(Text, default="")
     year_start: Mapped[int | None] = mapped_column(Integer)

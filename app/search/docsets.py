@@ -78,8 +78,9 @@ class Combinations:
     a new index state joins its segments' arrays by copying bytes, where a tuple of
     values per document cost 0.5 ms a field at 50,000 documents to join after each
     commit; and facet counting counts numbers, then spreads each count over its
-    combination's values. Kept for the life of the process: there are as many entries
-    as distinct combinations ever indexed (a few hundred), not one per document."""
+    combination's values. Kept for the life of the process: one entry for each distinct
+    combination ever indexed (for the organisation, each distinct name: thousands at
+    most, some 200 bytes each), not one per document."""
 
     def __init__(self):
         self._numbers: dict[tuple[str, ...], int] = {(): 0}

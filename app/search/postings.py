@@ -233,8 +233,10 @@ class PhraseCache:
 
 def _cost(term: _Term) -> int:
     """Postings, plus one for the entry itself: a word that is not in the index costs
-    something too, or typing unknown words would grow the cache without end."""
-    return len(term.ids) + 1
+    something too, or typing unknown words would grow the cache without end. A term
+    joined from several segments counts twice: it holds on to their parts as well."""
+    copies = 2 if sum(1 for part in term.parts if part.ids) > 1 else 1
+    return copies * len(term.ids) + 1
 
 
 def segment_key(leaf) -> str | None:
@@ -305,10 +307,15 @@ def _joined(parts: list[_Term]) -> _Term:
     for term in holding:
         joined.ids.extend(term.ids)
         joined.weights.extend(term.weights)
-    if all(not term._values[0] for term in holding):   # all still packed: stays so
-        joined._values = ([], [block for term in holding for block in term._values[1]])
+    # Each part's values read once: another thread may unpack a part meanwhile (which
+    # replaces its `_values` whole), and a second look could miss its blocks.
+    seen = [term._values for term in holding]
+    if all(not values for values, _packed in seen):   # all still packed: stays so
+        joined._values = ([], [block for _values, packed in seen for block in packed])
     else:
-        joined._values = ([value for term in holding for value in term.values], [])
+        joined._values = ([value for values, packed in seen
+                           for value in (*values, *(v for block in packed
+                                                    for v in split_values(*block)))], [])
     return joined
 
 

@@ -18,15 +18,18 @@ down_revision = '0011'
 branch_labels = None
 depends_on = None
 
-INDEXES = [("cases", "created_at"), ("cases", "updated_at"), ("cases", "organisation"),
+INDEXES = [("cases", "created_at"), ("cases", "updated_at"),
            ("reflections", "created_at"), ("reflections", "updated_at")]
 
 
 def upgrade():
     for table, column in INDEXES:
         op.create_index(op.f(f"ix_{table}_{column}"), table, [column], unique=False)
+    # With the id, so that PostgreSQL too reads a name's newest cases in order.
+    op.create_index("ix_cases_organisation", "cases", ["organisation", "id"], unique=False)
 
 
 def downgrade():
+    op.drop_index("ix_cases_organisation", table_name="cases")
     for table, column in reversed(INDEXES):
         op.drop_index(op.f(f"ix_{table}_{column}"), table_name=table)
