@@ -6,8 +6,9 @@ site made (about 120,000 objects the garbage collector can walk: functions, clas
 dicts), and the search caches built as people search. Python's cyclic garbage collector
 walks all of them at each full collection: 60 ms for the first kind alone on a 2-core
 machine, and at 50,000 articles a full collection during a search cost that search
-about 110 ms (the search benchmark's p99). None of the first kind ever becomes garbage,
-so once the worker has loaded the site they are moved out of the collector's sight.
+about 110 ms (the search benchmark's p99). The first kind lives as long as the worker,
+so once the worker has loaded the site those objects are moved out of the collector's
+sight.
 """
 from __future__ import annotations
 

@@ -28,7 +28,9 @@ from app.search.blocks import PackedLeafMatcher, PackedPostingsWriter
 
 
 class CasusbankCodec(W3Codec):
-    """Whoosh's codec (segments remember it, so keep this name where it is) with:
+    """Whoosh's codec (segments remember it by module and name: keep it here, and keep
+    it importable from app.search.index, where segments written before 2026-12-08 look)
+    with:
 
     - no zlib on posting blocks: compressing them took a tenth of a rebuild, and every
       search paid again to decompress them, for a third less disk;
