@@ -157,7 +157,7 @@ class _Term:
         """The encoded positions, one per posting, for fields that keep them."""
         values, packed = self._values
         if packed:
-            values = values + [value for block in packed for value in split_values(*block)]
+            values = _split(values, packed)
             self._values = (values, [])
             self._block_starts = None
         return values
@@ -314,9 +314,13 @@ def _joined(parts: list[_Term]) -> _Term:
         joined._values = ([], [block for _values, packed in seen for block in packed])
     else:
         joined._values = ([value for values, packed in seen
-                           for value in (*values, *(v for block in packed
-                                                    for v in split_values(*block)))], [])
+                           for value in _split(values, packed)], [])
     return joined
+
+
+def _split(values: list[bytes], packed: list[tuple[bytes, int]]) -> list[bytes]:
+    """The values split so far, then those of the blocks still packed."""
+    return values + [value for block in packed for value in split_values(*block)]
 
 
 def _read_blocks(matcher, term: _Term, weights: bool, with_positions: bool) -> None:
